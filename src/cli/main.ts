@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import type { ServiceConfig } from '../config/service-config.js';
+import { configFromEnv, resolveConfig } from '../config/service-config.js';
+import { scoreTraceFiles } from './score-command.js';
+import { serve } from './serve-command.js';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('not a port (0-65535)');
+  return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface DetectionFlags {
+  model?: string;
+  rules: string[];
+  catalog?: string;
+}
+
+function detectionConfig(flags: DetectionFlags): Partial<ServiceConfig> {
+  return {
+    ...(flags.model !== undefined ? { modelDir: flags.model } : {}),
+    ...(flags.rules.length > 0 ? { rulesFiles: flags.rules } : {}),
+    ...(flags.catalog !== undefined ? { catalogFile: flags.catalog } : {}),
+  };
+}
+
+const program = new Command('chainwatch')
+  .description('Behavioural anomaly scoring for AI agents\' MCP tool calls, from OpenTelemetry traces')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the service: OTLP in over NATS and HTTP, scores, alerts and escalation signals out, REST lookup')
+  .option('--nats <url>', 'NATS server URL (default: $NATS_URL, else a private nats-server child)')
+  .option('--nats-mode <mode>', 'core or jetstream', 'jetstream')
+  .option('--subject-prefix <prefix>', 'prefix of every NATS subject', 'chainwatch')
+  .option('--otlp-port <port>', 'OTLP/HTTP receiver port (0: off)', port, 4318)
+  .option('--api-port <port>', 'REST API port (0: off)', port, 8080)
+  .option('--host <address>', 'address the HTTP servers bind to', '0.0.0.0')
+  .option('--model <dir>', 'model folder', 'models/default')
+  .option('--rules <file>', 'rule file (repeatable; later files tune earlier ones)', collect, [])
+  .option('--catalog <file>', 'tool catalog YAML')
+  .option('--allow-no-auth', 'serve the REST API without tokens (local experiments only)', false)
+  .action(async (flags: DetectionFlags & Record<string, unknown>) => {
+    const env = configFromEnv(process.env);
+    const config = resolveConfig({
+      ...env,
+      natsUrl: (flags.nats as string | undefined) ?? env.natsUrl ?? '',
+      natsMode: flags.natsMode as ServiceConfig['natsMode'],
+      subjectPrefix: flags.subjectPrefix as string,
+      otlpPort: flags.otlpPort as number,
+      apiPort: flags.apiPort as number,
+      otlpHost: flags.host as string,
+      apiHost: flags.host as string,
+      allowNoAuth: flags.allowNoAuth === true,
+      ...detectionConfig(flags),
+    });
+    const logger = pino({ level: config.logLevel });
+    const service = await serve(config, logger);
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping');
+      service.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stopped with an error');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('score')
+  .description('replay OTLP/JSON lines files (.gz accepted) through the pipeline; one JSON line per session')
+  .requiredOption('--traces <file...>', 'OTLP/JSON lines files')
+  .requiredOption('--out <file>', 'where to write the scored sessions (JSON lines)')
+  .option('--model <dir>', 'model folder')
+  .option('--rules <file>', 'rule file (repeatable)', collect, [])
+  .option('--catalog <file>', 'tool catalog YAML')
+  .action(async (flags: DetectionFlags & { traces: string[]; out: string }) => {
+    const env = configFromEnv(process.env);
+    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, ...detectionConfig(flags) });
+    const logger = pino({ level: config.logLevel }, pino.destination(2));
+    const summary = await scoreTraceFiles({ traces: flags.traces, out: flags.out, config, logger, showProgress: true });
+    process.stderr.write(
+      `scored ${summary.sessions} sessions from ${summary.lines} lines (${summary.badLines} bad lines, ` +
+        `${summary.spans} spans, ${summary.rejectedSpans} rejected) -> ${flags.out}\n`,
+    );
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`chainwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

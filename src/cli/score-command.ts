@@ -1,0 +1,119 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/service-config.js';
+import { readOtlpJsonLines } from '../ingest/otlp/json-lines.js';
+import type { ScoreSink } from '../outputs/score-sink.js';
+import { firstCallAtRisk } from '../scoring/risk-combiner.js';
+import type { Session } from '../session/session.js';
+import { loadDetectionSetup } from '../service/detection-setup.js';
+import { createPipeline } from '../service/pipeline.js';
+import { createProgress } from './progress.js';
+
+export interface ScoreCommandOptions {
+  readonly traces: readonly string[];
+  readonly out: string;
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly showProgress: boolean;
+}
+
+export interface ScoreSummary {
+  readonly sessions: number;
+  readonly lines: number;
+  readonly badLines: number;
+  readonly spans: number;
+  readonly rejectedSpans: number;
+}
+
+/** One line of `chainwatch score` output. */
+export interface ScoredSession {
+  readonly session: string;
+  readonly traceIds: readonly string[];
+  readonly score: number;
+  readonly level: string;
+  readonly escalated: boolean;
+  readonly firstAlertCallIndex: number | null;
+  readonly findings: ReadonlyArray<{
+    readonly detector: string;
+    readonly id: string;
+    readonly severity: string;
+    readonly message: string;
+    readonly callIndex: number;
+  }>;
+}
+
+const silentSink: ScoreSink = {
+  name: 'none',
+  publishScore() {},
+  publishAlert() {},
+  publishEscalation() {},
+  async flush() {},
+  async close() {},
+};
+
+/**
+ * Offline replay of OTLP/JSON lines files through the same pipeline as the service; one JSON line per
+ * session, written when the session leaves the store (evicted or at the end), so nothing is lost.
+ */
+export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<ScoreSummary> {
+  const { config, logger } = options;
+  const setup = await loadDetectionSetup(config, logger);
+  const pipeline = createPipeline({ ...setup, config, sink: silentSink, logger });
+  const out = createWriteStream(options.out);
+  let sessions = 0;
+  pipeline.store.onEvict((session) => {
+    sessions++;
+    const line = `${JSON.stringify(scoredSession(session, config.escalation.escalateAt))}\n`;
+    if (!out.write(line)) pendingDrain = true;
+  });
+  let pendingDrain = false;
+  let lines = 0;
+  let badLines = 0;
+  try {
+    for (const file of options.traces) {
+      const progress = createProgress(options.showProgress, `scoring ${file}`);
+      for await (const item of readOtlpJsonLines(file)) {
+        lines++;
+        if (item.batch === undefined) {
+          badLines++;
+          logger.warn({ err: item.error, file, line: item.line }, 'skipped a line that is not an OTLP export request');
+        } else {
+          pipeline.ingest.accept(item.batch, `file:${file}:${item.line}`);
+        }
+        progress.tick(item.line);
+        if (pendingDrain) {
+          pendingDrain = false;
+          await once(out, 'drain');
+        }
+      }
+      progress.stop();
+    }
+    pipeline.store.clear();
+  } finally {
+    out.end();
+    await once(out, 'finish');
+    await setup.close();
+  }
+  const counters = pipeline.ingest.counters;
+  return { sessions, lines, badLines, spans: counters.spans, rejectedSpans: counters.spansRejected };
+}
+
+export function scoredSession(session: Session, alertAt: number): ScoredSession {
+  const firstAlert = firstCallAtRisk(session.findings, alertAt);
+  return {
+    session: session.id,
+    traceIds: session.traceIds,
+    score: session.score,
+    level: session.level,
+    escalated: session.signalsSent > 0,
+    firstAlertCallIndex: firstAlert < 0 ? null : firstAlert,
+    findings: session.findings.map(({ detector, id, severity, message, callIndex }) => ({
+      detector,
+      id,
+      severity,
+      message,
+      callIndex,
+    })),
+  };
+}

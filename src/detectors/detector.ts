@@ -1,0 +1,26 @@
+import type { CallRecord, SessionView } from '../session/session-view.js';
+import type { Finding } from './finding.js';
+
+/** What a detector sees for one new call. `call` is `session.calls[call.index]`. */
+export interface DetectorContext<S> {
+  readonly session: SessionView;
+  readonly state: S;
+  readonly call: CallRecord;
+}
+
+/**
+ * A source of evidence. Detectors see normalized sessions and events, never OTLP.
+ * Per-session state is created by the detector and owned by the session, so it is bounded and evicted
+ * with it; when spans arrive out of order the session is replayed from fresh states.
+ * `observe` is on the hot path: it must not throw and should not allocate much.
+ */
+export interface Detector<S = unknown> {
+  readonly id: string;
+  /** Loads models or rules before the first event; failures here stop start-up with a clear error. */
+  preload(): Promise<void>;
+  createState(session: SessionView): S;
+  observe(ctx: DetectorContext<S>): readonly Finding[];
+  /** Called when the session's root span arrives (the agent's turn ended): session-level evidence. */
+  observeEnd?(session: SessionView, state: S): readonly Finding[];
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+import type { Attributes, SpanKind } from '../ingest/otlp/types.js';
+
+export const TOOL_CATEGORIES = [
+  'data_access',
+  'pii_access',
+  'external_communication',
+  'code_execution',
+  'file_write',
+  'financial',
+  'identity',
+  'other',
+] as const;
+export type ToolCategory = (typeof TOOL_CATEGORIES)[number];
+
+export const TOOL_EFFECTS = ['read', 'write', 'delete', 'send'] as const;
+export type ToolEffect = (typeof TOOL_EFFECTS)[number];
+
+/** Which instrumentation convention a span was read with. */
+export type Convention = 'semconv' | 'mcp-draft' | 'openinference' | 'traceloop';
+
+/** What the catalog (or inference from the name) says about a tool. */
+export interface ToolClass {
+  readonly category: ToolCategory;
+  readonly effect: ToolEffect;
+  readonly sensitive: boolean;
+  /** Cost of one call, in the deployment's unit; 0 when unknown. */
+  readonly cost: number;
+  /** True when no catalog entry matched and the class was guessed from the name. */
+  readonly inferred: boolean;
+}
+
+/** Fields every normalized event carries. */
+interface EventBase {
+  readonly sessionId: string;
+  /** False when no session attribute was present and the trace id stands in for the session key. */
+  readonly sessionIdExplicit: boolean;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  /** The producer's `service.name`. */
+  readonly service: string;
+  readonly startTimeMs: number;
+  readonly convention: Convention;
+}
+
+/** One MCP `tools/call` (or an instrumentation's tool span). */
+export interface ToolCallEvent extends EventBase {
+  readonly type: 'tool_call';
+  readonly spanKind: SpanKind;
+  readonly tool: string;
+  /** MCP server the call went to (`server.address` / `mcp.server.name`), '' when unknown. */
+  readonly server: string;
+  readonly toolClass: ToolClass;
+  /** Parsed arguments: a JSON value when the producer sent JSON, else the raw string. */
+  readonly arguments: unknown;
+  /** The tool's result text, '' when not recorded. */
+  readonly result: string;
+  readonly status: 'ok' | 'error';
+  readonly errorType: string;
+  readonly durationMs: number;
+  /** JSON-RPC request id, '' when absent. */
+  readonly requestId: string;
+  /** `user.id` / `enduser.id` as the span claims it: not proof of anything by itself. */
+  readonly userId: string;
+}
+
+/** The agent or session span that roots a session: where the prompt and identity come from. */
+export interface SessionRootEvent extends EventBase {
+  readonly type: 'session_root';
+  /** The user prompt that started the session, '' when not recorded. */
+  readonly prompt: string;
+  readonly userId: string;
+  readonly agentName: string;
+  readonly model: string;
+  /** A signed attestation (`chainwatch.attestation`), '' when absent. */
+  readonly attestation: string;
+  readonly status: 'ok' | 'error';
+  readonly durationMs: number;
+}
+
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** A `tools/list` answer: feeds the per-service tool catalog. */
+export interface ToolListEvent extends EventBase {
+  readonly type: 'tool_list';
+  readonly server: string;
+  readonly tools: readonly ToolDefinition[];
+}
+
+export type NormalizedEvent = ToolCallEvent | SessionRootEvent | ToolListEvent;
+
+/** Resource attributes are kept out of events; this is what normalization needs of them. */
+export type ResourceAttributes = Attributes;

@@ -1,0 +1,298 @@
+import type { Logger } from 'pino';
+import { LRUCache } from 'lru-cache';
+import type { Detector } from '../detectors/detector.js';
+import type { Finding, Severity } from '../detectors/finding.js';
+import { severityRank } from '../detectors/finding.js';
+import type { EventConsumer } from '../normalize/event-consumer.js';
+import type { NormalizedEvent, SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
+import type { ScoreSink } from '../outputs/score-sink.js';
+import { Session } from '../session/session.js';
+import type { SessionLimits } from '../session/session.js';
+import type { SessionStore } from '../session/session-store.js';
+import type { EscalationPolicy } from './escalation-policy.js';
+import type { LevelThresholds } from './risk-combiner.js';
+import { combineFindings, levelOf } from './risk-combiner.js';
+import type { Alert, EscalationSignal, ScoreUpdate } from './risk.js';
+
+export interface ScoringStageOptions {
+  readonly store: SessionStore;
+  readonly detectors: readonly Detector[];
+  readonly policy: EscalationPolicy;
+  readonly levels: LevelThresholds;
+  /** Findings at or above this severity are published as alerts. */
+  readonly alertSeverity: Severity;
+  readonly sink: ScoreSink;
+  readonly limits: SessionLimits;
+  /** Trace ids remembered to map spans without a session attribute onto their session. */
+  readonly maxTraceAliases: number;
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+export interface ScoringCounters {
+  events: number;
+  duplicates: number;
+  droppedCalls: number;
+  replays: number;
+  detectorErrors: number;
+  alerts: number;
+  signals: number;
+}
+
+const MAX_ALERTED_KEYS = 64;
+
+/**
+ * The stateful stage: applies events to their sessions, runs the detectors, combines findings into
+ * risk, and publishes scores, alerts and escalation signals. Never throws on the data path.
+ */
+export class ScoringStage implements EventConsumer {
+  readonly counters: ScoringCounters = {
+    events: 0,
+    duplicates: 0,
+    droppedCalls: 0,
+    replays: 0,
+    detectorErrors: 0,
+    alerts: 0,
+    signals: 0,
+  };
+  private readonly traceAliases: LRUCache<string, string>;
+  private readonly escalated = new Set<Session>();
+  private readonly failingDetectors = new Set<string>();
+
+  constructor(private readonly options: ScoringStageOptions) {
+    this.traceAliases = new LRUCache({ max: options.maxTraceAliases });
+    options.store.onEvict((session) => this.escalated.delete(session));
+  }
+
+  get store(): SessionStore {
+    return this.options.store;
+  }
+
+  consume(events: readonly NormalizedEvent[]): void {
+    // Roots first within a batch (they start first), so a whole trace in one batch is scored with its prompt.
+    const ordered = [...events].sort((a, b) => a.startTimeMs - b.startTimeMs);
+    const touched = new Set<Session>();
+    const replay = new Set<Session>();
+    for (const event of ordered) {
+      if (event.type === 'tool_list') continue;
+      this.counters.events++;
+      const session = this.sessionFor(event, replay);
+      session.noteSpan(event.traceId, event.service, event.startTimeMs);
+      touched.add(session);
+      if (event.type === 'session_root') this.applyRoot(session, event, replay);
+      else this.applyCall(session, event, replay);
+    }
+    const nowMs = this.options.clock();
+    for (const session of touched) {
+      if (replay.has(session) || session.ended) this.replay(session);
+      this.rescore(session, nowMs);
+    }
+  }
+
+  /** Renews escalation signals due before their TTL and evicts idle sessions. Call periodically. */
+  tick(): void {
+    const nowMs = this.options.clock();
+    for (const session of this.escalated) this.escalate(session, nowMs);
+    this.options.store.purgeIdle();
+  }
+
+  private sessionFor(event: NormalizedEvent, replay: Set<Session>): Session {
+    const { store } = this.options;
+    let id = event.sessionId;
+    if (!event.sessionIdExplicit) {
+      id = this.traceAliases.get(event.traceId) ?? id;
+    } else if (this.traceAliases.get(event.traceId) !== id) {
+      this.traceAliases.set(event.traceId, id);
+      const provisional = event.traceId === id ? undefined : store.peek(event.traceId);
+      if (provisional !== undefined) return this.adopt(provisional, id, replay);
+    }
+    let session = store.get(id);
+    if (session === undefined) {
+      session = new Session(id, this.options.limits);
+      session.detectorStates = this.freshStates(session);
+      store.set(session);
+    }
+    return session;
+  }
+
+  /** Spans that came before their session's key was known were filed under the trace id: move them. */
+  private adopt(provisional: Session, id: string, replay: Set<Session>): Session {
+    this.options.store.delete(provisional.id);
+    this.escalated.delete(provisional);
+    let session = this.options.store.get(id);
+    if (session === undefined) {
+      session = new Session(id, this.options.limits);
+      session.detectorStates = this.freshStates(session);
+      this.options.store.set(session);
+    }
+    for (const traceId of provisional.traceIds) session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
+    for (const call of provisional.calls) session.addCall(call.event);
+    if (provisional.ended) {
+      session.ended = true;
+      session.rootSpanId = provisional.rootSpanId;
+      if (session.prompt === '') session.prompt = provisional.prompt;
+    }
+    replay.add(session);
+    return session;
+  }
+
+  private applyRoot(session: Session, event: SessionRootEvent, replay: Set<Session>): void {
+    if (session.rootSpanId === event.spanId) {
+      this.counters.duplicates++;
+      return;
+    }
+    session.applyRoot(event);
+    replay.add(session);
+  }
+
+  private applyCall(session: Session, event: ToolCallEvent, replay: Set<Session>): void {
+    const placement = session.addCall(event);
+    switch (placement) {
+      case 'duplicate':
+        this.counters.duplicates++;
+        return;
+      case 'dropped':
+        this.counters.droppedCalls++;
+        return;
+      case 'inserted':
+        replay.add(session);
+        return;
+      case 'appended':
+        if (!replay.has(session) && !session.ended) this.observe(session, session.calls.length - 1);
+        return;
+    }
+  }
+
+  private freshStates(session: Session): unknown[] {
+    return this.options.detectors.map((detector) => detector.createState(session));
+  }
+
+  private observe(session: Session, index: number): void {
+    const call = session.calls[index]!;
+    const { detectors } = this.options;
+    for (let d = 0; d < detectors.length; d++) {
+      const detector = detectors[d]!;
+      try {
+        const found = detector.observe({ session, state: session.detectorStates[d], call });
+        if (found.length > 0) session.addFindings(found);
+      } catch (error) {
+        this.detectorFailed(detector, error);
+      }
+    }
+  }
+
+  /** Re-runs every detector over the session in start-time order, from fresh states. */
+  private replay(session: Session): void {
+    this.counters.replays++;
+    session.refreshOrigins();
+    session.findings = [];
+    session.detectorStates = this.freshStates(session);
+    for (let i = 0; i < session.calls.length; i++) this.observe(session, i);
+    if (!session.ended) return;
+    const { detectors } = this.options;
+    for (let d = 0; d < detectors.length; d++) {
+      const detector = detectors[d]!;
+      if (detector.observeEnd === undefined) continue;
+      try {
+        session.addFindings(detector.observeEnd(session, session.detectorStates[d]));
+      } catch (error) {
+        this.detectorFailed(detector, error);
+      }
+    }
+  }
+
+  private detectorFailed(detector: Detector, error: unknown): void {
+    this.counters.detectorErrors++;
+    if (this.failingDetectors.has(detector.id)) return;
+    this.failingDetectors.add(detector.id);
+    this.options.logger.error({ err: error, detector: detector.id }, 'detector failed; its evidence is skipped (logged once)');
+  }
+
+  private rescore(session: Session, nowMs: number): void {
+    session.score = combineFindings(session.findings);
+    session.level = levelOf(session.score, this.options.levels);
+    this.publishAlerts(session, nowMs);
+    this.escalate(session, nowMs);
+    // Publish what changed the risk picture, not every call: a quiet session is published once.
+    if (session.score === session.publishedScore && session.findings.length === session.publishedFindings) return;
+    session.publishedScore = session.score;
+    session.publishedFindings = session.findings.length;
+    this.options.sink.publishScore(this.scoreUpdate(session, nowMs));
+  }
+
+  private escalate(session: Session, nowMs: number): void {
+    const { policy } = this.options;
+    const decision = policy.decide(session, session.score, nowMs);
+    const signal = policy.apply(session, decision, nowMs);
+    if (session.escalated) this.escalated.add(session);
+    else this.escalated.delete(session);
+    if (!signal) return;
+    session.signalsSent++;
+    this.counters.signals++;
+    this.options.sink.publishEscalation(this.signalFor(session, nowMs));
+  }
+
+  private publishAlerts(session: Session, nowMs: number): void {
+    const minimum = severityRank(this.options.alertSeverity);
+    for (const finding of session.findings) {
+      if (severityRank(finding.severity) < minimum) continue;
+      const key = alertKey(finding);
+      if (session.alertedKeys.has(key) || session.alertedKeys.size >= MAX_ALERTED_KEYS) continue;
+      session.alertedKeys.add(key);
+      this.counters.alerts++;
+      this.options.sink.publishAlert(this.alertFor(session, finding, key, nowMs));
+    }
+  }
+
+  private scoreUpdate(session: Session, nowMs: number): ScoreUpdate {
+    return {
+      session: session.id,
+      service: session.service,
+      traceIds: [...session.traceIds],
+      userId: session.userId,
+      trust: session.trust,
+      score: session.score,
+      level: session.level,
+      callCount: session.calls.length,
+      findings: [...session.findings],
+      escalated: session.escalated,
+      updatedAt: new Date(nowMs).toISOString(),
+    };
+  }
+
+  private alertFor(session: Session, finding: Finding, key: string, nowMs: number): Alert {
+    return {
+      id: `${session.id}/${key}`,
+      session: session.id,
+      service: session.service,
+      userId: session.userId,
+      trust: session.trust,
+      score: session.score,
+      level: session.level,
+      finding,
+      severity: finding.severity,
+      createdAt: new Date(nowMs).toISOString(),
+    };
+  }
+
+  private signalFor(session: Session, nowMs: number): EscalationSignal {
+    const strongest = session.findings.reduce<Finding | undefined>(
+      (best, finding) => (best === undefined || finding.score > best.score ? finding : best),
+      undefined,
+    );
+    return {
+      session: session.id,
+      traceIds: [...session.traceIds],
+      service: session.service,
+      level: 'full',
+      ttlSeconds: this.options.policy.options.ttlSeconds,
+      reason: strongest?.message ?? `risk ${session.score.toFixed(2)}`,
+      score: session.score,
+      issuedAt: new Date(nowMs).toISOString(),
+    };
+  }
+}
+
+function alertKey(finding: Finding): string {
+  return `${finding.detector}:${finding.id}:${finding.spanIds.join(',')}`;
+}

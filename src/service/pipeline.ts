@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/service-config.js';
+import type { Detector } from '../detectors/detector.js';
+import { IngestStage } from '../ingest/ingest-stage.js';
+import { SpanNormalizer } from '../normalize/span-normalizer.js';
+import type { ToolCatalog } from '../normalize/tool-catalog.js';
+import type { ScoreSink } from '../outputs/score-sink.js';
+import { EscalationPolicy } from '../scoring/escalation-policy.js';
+import type { LevelThresholds } from '../scoring/risk-combiner.js';
+import { DEFAULT_LEVEL_THRESHOLDS } from '../scoring/risk-combiner.js';
+import { ScoringStage } from '../scoring/scoring-stage.js';
+import { LruSessionStore } from '../session/session-store.js';
+
+export interface PipelineParts {
+  readonly config: ServiceConfig;
+  readonly catalog: ToolCatalog;
+  readonly detectors: readonly Detector[];
+  readonly sink: ScoreSink;
+  readonly logger: Logger;
+  /** Level thresholds from the model's calibration; the defaults otherwise. */
+  readonly levels?: LevelThresholds;
+  readonly clock?: () => number;
+}
+
+export interface Pipeline {
+  readonly ingest: IngestStage;
+  readonly scoring: ScoringStage;
+  readonly store: LruSessionStore;
+  readonly policy: EscalationPolicy;
+}
+
+/**
+ * decode → normalize (stateless `IngestStage`) → session → detectors → scoring (`ScoringStage`):
+ * the one path that `serve`, `score` and the tests all use.
+ */
+export function createPipeline(parts: PipelineParts): Pipeline {
+  const { config, logger } = parts;
+  const store = new LruSessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs });
+  const policy = new EscalationPolicy(config.escalation);
+  const scoring = new ScoringStage({
+    store,
+    detectors: parts.detectors,
+    policy,
+    levels: parts.levels ?? DEFAULT_LEVEL_THRESHOLDS,
+    alertSeverity: config.alertSeverity,
+    sink: parts.sink,
+    limits: config.sessionLimits,
+    maxTraceAliases: Math.max(1024, Math.min(config.maxSessions, 1_000_000)),
+    clock: parts.clock ?? Date.now,
+    logger,
+  });
+  const ingest = new IngestStage({
+    normalizer: new SpanNormalizer(parts.catalog),
+    consumer: scoring,
+    maxDecompressedBytes: config.maxDecompressedBytes,
+    logger,
+  });
+  return { ingest, scoring, store, policy };
+}

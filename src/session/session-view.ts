@@ -1,0 +1,36 @@
+import type { ToolCallEvent } from '../normalize/events.js';
+
+/** Is the call one the user's agent made, or one a tool made while serving another call? */
+export type CallOrigin = 'user' | 'nested';
+
+/**
+ * How far a session's user id can be believed.
+ * `verified`: bound by a valid attestation; `unverified`: none given; `invalid`: an attestation that
+ * failed verification; `spoofed`: a span claims a user other than the attested one.
+ */
+export type TrustLevel = 'verified' | 'unverified' | 'invalid' | 'spoofed';
+
+export interface CallRecord {
+  /** Position in the session's start-time order. */
+  readonly index: number;
+  readonly event: ToolCallEvent;
+  readonly origin: CallOrigin;
+}
+
+/** What detectors may read of a session: its calls so far, in start-time order, and its context. */
+export interface SessionView {
+  readonly id: string;
+  /** `service.name` of the producer that reported the session (of its first span). */
+  readonly service: string;
+  readonly traceIds: readonly string[];
+  /** The prompt that rooted the session, '' until the root span arrives. */
+  readonly prompt: string;
+  /** The user the spans claim, '' when none. */
+  readonly userId: string;
+  readonly trust: TrustLevel;
+  readonly calls: readonly CallRecord[];
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  /** True once the agent's root span has arrived: the turn is over. */
+  readonly ended: boolean;
+}

@@ -1,0 +1,57 @@
+import type { SessionRootEvent, ToolCallEvent } from '../../src/normalize/events.js';
+
+let counter = 0;
+
+/** A hex span id unique within the test run. */
+export function nextSpanId(): string {
+  counter++;
+  return counter.toString(16).padStart(16, '0');
+}
+
+export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallEvent {
+  return {
+    type: 'tool_call',
+    sessionId: 'session-1',
+    sessionIdExplicit: true,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: nextSpanId(),
+    parentSpanId: '',
+    service: 'support-agent',
+    startTimeMs: 1_700_000_000_000,
+    convention: 'semconv',
+    spanKind: 3,
+    tool: 'search_docs',
+    server: 'docs-mcp',
+    toolClass: { category: 'data_access', effect: 'read', sensitive: false, cost: 0, inferred: false },
+    arguments: {},
+    result: '',
+    status: 'ok',
+    errorType: '',
+    durationMs: 20,
+    requestId: '',
+    userId: 'alice',
+    ...overrides,
+  };
+}
+
+export function sessionRootEvent(overrides: Partial<SessionRootEvent> = {}): SessionRootEvent {
+  return {
+    type: 'session_root',
+    sessionId: 'session-1',
+    sessionIdExplicit: true,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: nextSpanId(),
+    parentSpanId: '',
+    service: 'support-agent',
+    startTimeMs: 1_700_000_000_000 - 5,
+    convention: 'semconv',
+    prompt: 'summarize the open tickets',
+    userId: 'alice',
+    agentName: 'support-assistant',
+    model: 'test-model',
+    attestation: '',
+    status: 'ok',
+    durationMs: 5_000,
+    ...overrides,
+  };
+}

@@ -1,0 +1,189 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Alert, EscalationSignal, ScoreUpdate } from '../../src/scoring/risk.js';
+import type { ScoreSink } from '../../src/outputs/score-sink.js';
+import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
+import { DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
+import { ScoringStage } from '../../src/scoring/scoring-stage.js';
+import { LruSessionStore } from '../../src/session/session-store.js';
+import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
+import { categoryChainDetector } from '../helpers/sequence-detector.js';
+
+class RecordingSink implements ScoreSink {
+  readonly name = 'recording';
+  readonly scores: ScoreUpdate[] = [];
+  readonly alerts: Alert[] = [];
+  readonly signals: EscalationSignal[] = [];
+  publishScore(update: ScoreUpdate): void {
+    this.scores.push(update);
+  }
+  publishAlert(alert: Alert): void {
+    this.alerts.push(alert);
+  }
+  publishEscalation(signal: EscalationSignal): void {
+    this.signals.push(signal);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
+  const sink = new RecordingSink();
+  const detector = categoryChainDetector('pii_access', 'external_communication');
+  const now = options.now ?? { ms: 1_000_000 };
+  const store = new LruSessionStore({ maxSessions: options.maxSessions ?? 100, idleTtlMs: 0 });
+  const scoring = new ScoringStage({
+    store,
+    detectors: [detector],
+    policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
+    levels: DEFAULT_LEVEL_THRESHOLDS,
+    alertSeverity: 'high',
+    sink,
+    limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
+    maxTraceAliases: 100,
+    clock: () => now.ms,
+    logger: pino({ level: 'silent' }),
+  });
+  return { sink, detector, scoring, store, now };
+}
+
+const pii = { category: 'pii_access', effect: 'read', sensitive: true, cost: 0, inferred: false } as const;
+const send = { category: 'external_communication', effect: 'send', sensitive: false, cost: 0, inferred: false } as const;
+const t0 = 1_700_000_000_000;
+
+describe('ScoringStage', () => {
+  it('scores a chain as it streams: one alert, one escalation signal, score updates', () => {
+    const { sink, scoring } = stage();
+    scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    expect(sink.scores.at(-1)?.score).toBe(0);
+    scoring.consume([toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 })]);
+    const last = sink.scores.at(-1)!;
+    expect(last.score).toBeCloseTo(0.9);
+    expect(last.level).toBe('critical');
+    expect(last.escalated).toBe(true);
+    expect(sink.alerts).toHaveLength(1);
+    expect(sink.alerts[0]!.finding.callIndex).toBe(1);
+    expect(sink.signals).toHaveLength(1);
+    expect(sink.signals[0]).toMatchObject({ session: 'session-1', service: 'support-agent', level: 'full', ttlSeconds: 100 });
+  });
+
+  it('orders a session by start time across batches and replays when a call arrives late', () => {
+    const { sink, scoring, store, detector } = stage();
+    scoring.consume([toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 })]);
+    expect(sink.alerts).toHaveLength(0);
+    scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    expect(store.peek('session-1')!.calls.map((c) => c.event.tool)).toEqual(['query_customer_pii', 'post_to_slack']);
+    expect(detector.observed.slice(-2)).toEqual(['query_customer_pii', 'post_to_slack']);
+    expect(sink.alerts).toHaveLength(1);
+    expect(scoring.counters.replays).toBe(1);
+  });
+
+  it('ignores duplicate spans (at-least-once delivery) and never alerts twice for one finding', () => {
+    const { sink, scoring, store } = stage();
+    const calls = [
+      toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+      toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+    ];
+    scoring.consume(calls);
+    scoring.consume(calls);
+    expect(store.peek('session-1')!.calls).toHaveLength(2);
+    expect(scoring.counters.duplicates).toBe(2);
+    expect(sink.alerts).toHaveLength(1);
+    expect(sink.signals).toHaveLength(1);
+  });
+
+  it('marks calls whose parent is another tool span as nested, and folds the server view of a call into it', () => {
+    const { scoring, store } = stage();
+    const client = toolCallEvent({ tool: 'run_python', startTimeMs: t0, spanKind: 3 });
+    const server = toolCallEvent({ tool: 'run_python', startTimeMs: t0 + 1, spanKind: 2, parentSpanId: client.spanId });
+    const nested = toolCallEvent({ tool: 'query_database', startTimeMs: t0 + 2, parentSpanId: server.spanId });
+    scoring.consume([server]);
+    scoring.consume([nested, client]);
+    const calls = store.peek('session-1')!.calls;
+    expect(calls.map((c) => [c.event.tool, c.origin, c.event.spanKind])).toEqual([
+      ['run_python', 'user', 3],
+      ['query_database', 'nested', 3],
+    ]);
+  });
+
+  it('takes the prompt from the root span whenever it arrives and replays with it', () => {
+    const { scoring, store } = stage();
+    scoring.consume([toolCallEvent({ startTimeMs: t0 })]);
+    scoring.consume([sessionRootEvent({ prompt: 'what is open?', startTimeMs: t0 - 5 })]);
+    const session = store.peek('session-1')!;
+    expect(session.prompt).toBe('what is open?');
+    expect(session.ended).toBe(true);
+  });
+
+  it('files spans without a session attribute under their trace, then moves them to the session', () => {
+    const { scoring, store } = stage();
+    const traceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    scoring.consume([toolCallEvent({ sessionId: traceId, sessionIdExplicit: false, traceId, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    expect(store.peek(traceId)).toBeDefined();
+    scoring.consume([toolCallEvent({ sessionId: 'conv-9', traceId, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 })]);
+    expect(store.peek(traceId)).toBeUndefined();
+    const session = store.peek('conv-9')!;
+    expect(session.calls.map((c) => c.event.tool)).toEqual(['query_customer_pii', 'post_to_slack']);
+    expect(session.score).toBeCloseTo(0.9);
+    scoring.consume([toolCallEvent({ sessionId: traceId, sessionIdExplicit: false, traceId, tool: 'search_docs', startTimeMs: t0 + 20 })]);
+    expect(store.peek('conv-9')!.calls).toHaveLength(3);
+  });
+
+  it('bounds sessions and calls, counting what it evicts and drops', () => {
+    const { scoring, store } = stage({ maxSessions: 3 });
+    for (let i = 0; i < 5; i++) scoring.consume([toolCallEvent({ sessionId: `s${i}`, startTimeMs: t0 + i })]);
+    expect(store.size).toBe(3);
+    expect(store.evictions.capacity).toBe(2);
+    for (let i = 0; i < 12; i++) scoring.consume([toolCallEvent({ sessionId: 's4', startTimeMs: t0 + 100 + i })]);
+    expect(store.peek('s4')!.calls).toHaveLength(8);
+    expect(scoring.counters.droppedCalls).toBe(5);
+  });
+
+  it('renews the escalation before its TTL while risk stays high, without duplicates', () => {
+    const now = { ms: 1_000_000 };
+    const { sink, scoring } = stage({ now });
+    scoring.consume([
+      toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+      toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+    ]);
+    expect(sink.signals).toHaveLength(1);
+    now.ms += 50_000;
+    scoring.tick();
+    expect(sink.signals).toHaveLength(1);
+    now.ms += 30_000;
+    scoring.tick();
+    scoring.tick();
+    expect(sink.signals).toHaveLength(2);
+    expect(sink.signals[1]!.issuedAt).toBe(new Date(now.ms).toISOString());
+  });
+
+  it('keeps going when a detector throws, counting the failure', () => {
+    const { scoring, store } = stage();
+    const broken = {
+      id: 'broken',
+      async preload() {},
+      createState: () => undefined,
+      observe(): never {
+        throw new Error('boom');
+      },
+      async shutdown() {},
+    };
+    const sink = new RecordingSink();
+    const withBroken = new ScoringStage({
+      store,
+      detectors: [broken],
+      policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
+      levels: DEFAULT_LEVEL_THRESHOLDS,
+      alertSeverity: 'high',
+      sink,
+      limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
+      maxTraceAliases: 10,
+      clock: Date.now,
+      logger: pino({ level: 'silent' }),
+    });
+    withBroken.consume([toolCallEvent({ sessionId: 'x' }), toolCallEvent({ sessionId: 'x', startTimeMs: t0 + 1 })]);
+    expect(withBroken.counters.detectorErrors).toBe(2);
+    expect(sink.scores).toHaveLength(1);
+    expect(scoring.counters.detectorErrors).toBe(0);
+  });
+});
