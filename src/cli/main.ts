@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { API_TOKENS_ENV } from '../api/api-tokens.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { configFromEnv, resolveConfig } from '../config/service-config.js';
 import { scoreTraceFiles } from './score-command.js';
-import { serve } from './serve-command.js';
+import { startChainwatchService } from '../service/chainwatch-service.js';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -30,6 +33,17 @@ function detectionConfig(flags: DetectionFlags): Partial<ServiceConfig> {
   };
 }
 
+/**
+ * No token is built in: when none is configured, `serve` makes one for this run and prints it once,
+ * so a first start works and the API is still never open by accident.
+ */
+function withRunToken(config: ServiceConfig, logger: Logger): ServiceConfig {
+  if (config.apiTokens.length > 0 || config.allowNoAuth) return config;
+  const token = randomBytes(24).toString('base64url');
+  logger.warn({ token }, `no API token configured (${API_TOKENS_ENV}): generated one for this run`);
+  return { ...config, apiTokens: [token] };
+}
+
 const program = new Command('chainwatch')
   .description('Behavioural anomaly scoring for AI agents\' MCP tool calls, from OpenTelemetry traces')
   .showHelpAfterError();
@@ -40,8 +54,9 @@ program
   .option('--nats <url>', 'NATS server URL (default: $NATS_URL, else a private nats-server child)')
   .option('--nats-mode <mode>', 'core or jetstream', 'jetstream')
   .option('--subject-prefix <prefix>', 'prefix of every NATS subject', 'chainwatch')
-  .option('--otlp-port <port>', 'OTLP/HTTP receiver port (0: off)', port, 4318)
-  .option('--api-port <port>', 'REST API port (0: off)', port, 8080)
+  .option('--otlp-port <port>', 'OTLP/HTTP receiver port', port, 4318)
+  .option('--no-otlp-http', 'do not run the OTLP/HTTP receiver')
+  .option('--api-port <port>', 'REST API port', port, 8080)
   .option('--host <address>', 'address the HTTP servers bind to', '0.0.0.0')
   .option('--model <dir>', 'model folder', 'models/default')
   .option('--rules <file>', 'rule file (repeatable; later files tune earlier ones)', collect, [])
@@ -54,6 +69,7 @@ program
       natsUrl: (flags.nats as string | undefined) ?? env.natsUrl ?? '',
       natsMode: flags.natsMode as ServiceConfig['natsMode'],
       subjectPrefix: flags.subjectPrefix as string,
+      otlpEnabled: flags.otlpHttp !== false,
       otlpPort: flags.otlpPort as number,
       apiPort: flags.apiPort as number,
       otlpHost: flags.host as string,
@@ -62,7 +78,7 @@ program
       ...detectionConfig(flags),
     });
     const logger = pino({ level: config.logLevel });
-    const service = await serve(config, logger);
+    const service = await startChainwatchService(withRunToken(config, logger), logger);
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
       service.stop().then(

@@ -1,3 +1,4 @@
+import { checkApiTokens, readApiTokens } from '../api/api-tokens.js';
 import type { Severity } from '../detectors/finding.js';
 import { SEVERITIES } from '../detectors/finding.js';
 import type { EscalationOptions } from '../scoring/escalation-policy.js';
@@ -13,11 +14,12 @@ export interface ServiceConfig {
   readonly natsMode: NatsMode;
   /** Subject prefix: `<prefix>.otlp.traces`, `<prefix>.scores`, `<prefix>.alerts`, `<prefix>.sampling.<service>`. */
   readonly subjectPrefix: string;
+  readonly otlpEnabled: boolean;
   readonly otlpHost: string;
-  /** 0 disables the OTLP/HTTP receiver. */
+  /** 0 picks a free port. */
   readonly otlpPort: number;
   readonly apiHost: string;
-  /** 0 disables the REST API. */
+  /** 0 picks a free port. */
   readonly apiPort: number;
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
@@ -45,6 +47,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   natsUrl: '',
   natsMode: 'jetstream',
   subjectPrefix: 'chainwatch',
+  otlpEnabled: true,
   otlpHost: '0.0.0.0',
   otlpPort: 4318,
   apiHost: '0.0.0.0',
@@ -116,8 +119,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<ServiceConfig> {
     (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
   const found: { -readonly [K in keyof ServiceConfig]?: ServiceConfig[K] } = {};
   if (env.NATS_URL) found.natsUrl = env.NATS_URL;
-  if (env.CHAINWATCH_API_TOKENS) found.apiTokens = list(env.CHAINWATCH_API_TOKENS);
-  if (env.CHAINWATCH_OTLP_TOKENS) found.otlpTokens = list(env.CHAINWATCH_OTLP_TOKENS);
+  const apiTokens = readApiTokens(env);
+  if (apiTokens.length > 0) found.apiTokens = apiTokens;
+  const otlpTokens = list(env.CHAINWATCH_OTLP_TOKENS);
+  if (otlpTokens.length > 0) found.otlpTokens = checkApiTokens(otlpTokens, 'CHAINWATCH_OTLP_TOKENS');
   if (env.LOG_LEVEL) found.logLevel = env.LOG_LEVEL;
   return found;
 }

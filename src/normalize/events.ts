@@ -51,7 +51,7 @@ export interface ToolCallEvent extends EventBase {
   /** MCP server the call went to (`server.address` / `mcp.server.name`), '' when unknown. */
   readonly server: string;
   readonly toolClass: ToolClass;
-  /** Parsed arguments: a JSON value when the producer sent JSON, else the raw string. */
+  /** Parsed arguments: a JSON value when the producer sent JSON, else the raw string; null when not recorded. */
   readonly arguments: unknown;
   /** The tool's result text, '' when not recorded. */
   readonly result: string;

@@ -27,7 +27,7 @@ export class ServiceMetrics {
   }
 
   /** A count by label, each read at scrape time. */
-  labelledCounter(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+  labelledCounter(name: string, help: string, label: string, read: () => object): void {
     const reported = new Map<string, number>();
     new Counter({
       name,
@@ -36,6 +36,7 @@ export class ServiceMetrics {
       registers: [this.registry],
       collect() {
         for (const [key, value] of Object.entries(read())) {
+          if (typeof value !== 'number') continue;
           const before = reported.get(key) ?? 0;
           if (value > before) this.inc({ [label]: key }, value - before);
           reported.set(key, Math.max(before, value));

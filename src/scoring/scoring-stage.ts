@@ -237,8 +237,7 @@ export class ScoringStage implements EventConsumer {
     for (const finding of session.findings) {
       if (severityRank(finding.severity) < minimum) continue;
       const key = alertKey(finding);
-      if (session.alertedKeys.has(key) || session.alertedKeys.size >= MAX_ALERTED_KEYS) continue;
-      session.alertedKeys.add(key);
+      if (!session.markAlerted(key, MAX_ALERTED_KEYS)) continue;
       this.counters.alerts++;
       this.options.sink.publishAlert(this.alertFor(session, finding, key, nowMs));
     }

@@ -3,6 +3,9 @@ import type { SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { RiskLevel } from '../scoring/risk.js';
 import type { CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
 
+// Most sessions never need these lists: they share one empty array until their first entry.
+const NONE: readonly string[] = Object.freeze([]);
+
 export interface SessionLimits {
   /** Calls kept per session; later calls are counted in `droppedCalls` and not scored. */
   readonly maxCalls: number;
@@ -32,7 +35,7 @@ export class Session implements SessionView {
   ended = false;
   rootSpanId = '';
   /** Server-side spans of calls already recorded from the client side: their children are nested calls. */
-  readonly aliasSpanIds: string[] = [];
+  aliasSpanIds: readonly string[] = NONE;
   droppedCalls = 0;
 
   detectorStates: unknown[] = [];
@@ -46,7 +49,7 @@ export class Session implements SessionView {
   publishedScore = -1;
   publishedFindings = -1;
   /** Keys of findings already sent as alerts, so a replay does not alert twice. */
-  readonly alertedKeys = new Set<string>();
+  alertedKeys: readonly string[] = NONE;
 
   constructor(
     readonly id: string,
@@ -90,7 +93,7 @@ export class Session implements SessionView {
     }
     const parent = event.parentSpanId === '' ? undefined : this.findCall(event.parentSpanId);
     if (parent !== undefined && parent.event.tool === event.tool && parent.event.spanKind !== event.spanKind) {
-      if (this.aliasSpanIds.length < this.limits.maxCalls) this.aliasSpanIds.push(event.spanId);
+      if (this.aliasSpanIds.length < this.limits.maxCalls) this.aliasSpanIds = [...this.aliasSpanIds, event.spanId];
       return 'duplicate';
     }
     const serverView = this.calls.findIndex(
@@ -102,7 +105,7 @@ export class Session implements SessionView {
     if (serverView >= 0) {
       // The server's span of this call came first: the client's view becomes the record of it.
       const server = this.calls[serverView]!;
-      this.aliasSpanIds.push(server.event.spanId);
+      this.aliasSpanIds = [...this.aliasSpanIds, server.event.spanId];
       this.calls[serverView] = { index: serverView, event, origin: this.originOf(event, parent) };
       return 'inserted';
     }
@@ -140,6 +143,13 @@ export class Session implements SessionView {
       const origin: CallOrigin = spanIds.has(call.event.parentSpanId) ? 'nested' : 'user';
       if (origin !== call.origin) this.calls[i] = { index: i, event: call.event, origin };
     }
+  }
+
+  /** Remembers that an alert went out for `key`; false when it had already, or when the cap is reached. */
+  markAlerted(key: string, cap: number): boolean {
+    if (this.alertedKeys.includes(key) || this.alertedKeys.length >= cap) return false;
+    this.alertedKeys = [...this.alertedKeys, key];
+    return true;
   }
 
   /** Adds findings, keeping the strongest `maxFindings`. */

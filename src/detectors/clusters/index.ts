@@ -1,0 +1,17 @@
+export { PromptEmbedder, DEFAULT_EMBEDDER_OPTIONS } from './prompt-embedder.js';
+export type { PromptEmbedderOptions, EmbedderExample, EmbedderProgress } from './prompt-embedder.js';
+export { promptFeatures, DEFAULT_PROMPT_FEATURES, fnv1a } from './prompt-features.js';
+export type { PromptFeatureOptions, SparseVector } from './prompt-features.js';
+export { UsageVocabulary, sequenceEmbedding, cosine, l2Normalize } from './tool-usage.js';
+export { selectTfBackend } from './tf-backend.js';
+export type { TfBackendName } from './tf-backend.js';
+export { folderIoHandler } from './folder-io-handler.js';
+export { seededRandom } from './seeded-random.js';
+export { PromptClusters, DEFAULT_CLUSTER_OPTIONS, CLUSTERS_FORMAT } from './prompt-clusters.js';
+export type { PromptClusterOptions, ClusterAssignment, ClusteringScore, SerializedPromptClusters } from './prompt-clusters.js';
+export { ClusterBaselines, tracksArguments, isConsequential, MAX_DISTINCT_VALUES, BASELINES_FORMAT } from './cluster-baselines.js';
+export type { ToolRarity, ArgumentNovelty, TrainingSession, SerializedClusterBaselines } from './cluster-baselines.js';
+export { argumentValues, entities, MAX_PLAIN_VALUE_LENGTH } from './argument-values.js';
+export type { ArgumentValue, ValueKind } from './argument-values.js';
+export { createClusterDetector, createPromptResolver, CLUSTERS_DETECTOR_ID, CLUSTER_EVIDENCE } from './cluster-detector.js';
+export type { ClusterDetectorOptions, ClusterState, ClusterEvidence, PromptResolver } from './cluster-detector.js';

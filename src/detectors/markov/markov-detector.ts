@@ -1,0 +1,127 @@
+import type { Detector, DetectorContext } from '../detector.js';
+import type { Finding } from '../finding.js';
+import type { SessionView } from '../../session/session-view.js';
+import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
+import { type EvidenceScale, provisionalScale, severityForScore } from './evidence-scale.js';
+
+export interface MarkovDetectorOptions {
+  /** The prompt's cluster, -1 when none fits; absent: the global model only. */
+  readonly clusterOf?: (prompt: string) => number;
+  /** Bits of surprise -> finding score, per finding id. */
+  readonly scales?: Partial<Record<MarkovEvidence, EvidenceScale>>;
+  /** Findings below this score are not reported. */
+  readonly minScore?: number;
+}
+
+export interface MarkovState {
+  /** The prompt the cluster was resolved for ('' until the root span is known). */
+  prompt: string;
+  cluster: number;
+  /** Highest per-call surprise so far, in bits. */
+  maxSurprise: number;
+  /** Sum of per-call surprise, in bits. */
+  totalSurprise: number;
+  calls: number;
+}
+
+export const MARKOV_DETECTOR_ID = 'markov';
+
+/** Finding ids of the markov detector; each has its own evidence scale. */
+export const MARKOV_EVIDENCE = ['improbable-action', 'improbable-transition', 'improbable-end'] as const;
+export type MarkovEvidence = (typeof MARKOV_EVIDENCE)[number];
+
+/**
+ * Scores each call by how improbable the transition into it is under the session's prompt cluster
+ * (backing off to the global model), and the session's end by the transition to END.
+ */
+export function createMarkovDetector(model: MarkovModel, options: MarkovDetectorOptions = {}): Detector<MarkovState> {
+  const scaleOf = (id: MarkovEvidence) => options.scales?.[id] ?? provisionalScale();
+  const minScore = options.minScore ?? 0.5;
+  const clusterOf = options.clusterOf;
+
+  const resolveCluster = (session: SessionView, state: MarkovState): void => {
+    if (clusterOf === undefined || session.prompt === state.prompt) return;
+    state.prompt = session.prompt;
+    state.cluster = session.prompt === '' ? -1 : clusterOf(session.prompt);
+  };
+
+  const finding = (id: MarkovEvidence, surprise: number, message: string, callIndex: number, spanIds: readonly string[]): Finding[] => {
+    const score = scaleOf(id)(surprise);
+    if (score < minScore) return [];
+    return [
+      {
+        detector: MARKOV_DETECTOR_ID,
+        id,
+        severity: severityForScore(score),
+        score,
+        message,
+        callIndex,
+        spanIds,
+      },
+    ];
+  };
+
+  return {
+    id: MARKOV_DETECTOR_ID,
+    async preload() {},
+    createState(session) {
+      const state: MarkovState = { prompt: '', cluster: -1, maxSurprise: 0, totalSurprise: 0, calls: 0 };
+      resolveCluster(session, state);
+      return state;
+    },
+    observe({ session, state, call }: DetectorContext<MarkovState>) {
+      resolveCluster(session, state);
+      const history = historyBefore(session, call.index, model.order);
+      const step = stepOf(call.event);
+      const transition = model.probability(history, step, state.cluster);
+      const surprise = -Math.log2(transition.probability);
+      state.maxSurprise = Math.max(state.maxSurprise, surprise);
+      state.totalSurprise += surprise;
+      state.calls++;
+      const previous = history.length === 0 ? 'session start' : (history[history.length - 1] as MarkovStep).tool;
+      const message =
+        `call ${call.index}: ${previous} -> ${step.tool} has learned probability ${formatProbability(transition.probability)}` +
+        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, step)})`;
+      // Transitions into actions are calibrated apart from reads: another model's different reads are normal.
+      const id = call.event.toolClass.effect !== 'read' || call.event.toolClass.sensitive ? 'improbable-action' : 'improbable-transition';
+      return finding(id, surprise, message, call.index, [call.event.spanId]);
+    },
+    observeEnd(session, state) {
+      resolveCluster(session, state);
+      if (session.calls.length === 0) return [];
+      const history = historyBefore(session, session.calls.length, model.order);
+      const transition = model.probability(history, END, state.cluster);
+      const surprise = -Math.log2(transition.probability);
+      const last = (history[history.length - 1] as MarkovStep).tool;
+      const message =
+        `the session ended after ${last}: learned probability ${formatProbability(transition.probability)}` +
+        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, undefined)})`;
+      return finding('improbable-end', surprise, message, -1, []);
+    },
+    async shutdown() {},
+  };
+}
+
+function stepOf(event: { readonly tool: string; readonly toolClass: { readonly category: string } }): MarkovStep {
+  return { tool: event.tool, category: event.toolClass.category };
+}
+
+function historyBefore(session: SessionView, index: number, order: number): MarkovStep[] {
+  const history: MarkovStep[] = [];
+  for (let i = Math.max(0, index - order); i < index; i++) {
+    const record = session.calls[i];
+    if (record !== undefined) history.push(stepOf(record.event));
+  }
+  return history;
+}
+
+function describeBasis(transition: TransitionProbability, cluster: number, step: MarkovStep | undefined): string {
+  const scope = transition.clusterUsed ? `prompt cluster ${cluster}` : 'global model';
+  if (transition.basis === 'tool') return scope;
+  const what = step === undefined ? 'its category' : `category ${step.category}`;
+  return `${scope}, by ${what}: tool or context not seen in training`;
+}
+
+export function formatProbability(p: number): string {
+  return p >= 0.01 ? p.toFixed(3) : p.toExponential(1);
+}

@@ -1,0 +1,17 @@
+export { RuleSetManager } from './rule-set-manager.js';
+export type { ReloadListener, ReloadOutcome, RuleSetManagerOptions } from './rule-set-manager.js';
+export { createRuleDetector, RuleSessionState } from './rule-detector.js';
+export type { RuleDetector, RuleDetectorOptions, RuleEngineStats } from './rule-detector.js';
+export { checkRuleFiles } from './check-rule-files.js';
+export type { RuleCheckResult } from './check-rule-files.js';
+export { compileRuleSources, DEFAULT_MAX_EVENTS, DEFAULT_MAX_PENDING } from './compile.js';
+export type { CompileResult, RuleSource } from './compile.js';
+export { CompiledRuleSet } from './rule-set.js';
+export type { RuleSetSummary } from './rule-set.js';
+export { RuleLoadError, formatDiagnostic } from './diagnostics.js';
+export type { DiagnosticLevel, ElementKind, RuleDiagnostic, SourceLoc } from './diagnostics.js';
+export { SEVERITY_SCORES } from './compiled-rule.js';
+export type { MatchedCall, RuleFinding } from './compiled-rule.js';
+export { SCHEMA_VERSION } from './validate.js';
+export { PII_KINDS, SECRET_KINDS, containsPii, containsSecret, ibanValid, luhnValid } from './content-checks.js';
+export type { PiiKind, SecretKind } from './content-checks.js';

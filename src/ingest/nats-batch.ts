@@ -1,0 +1,32 @@
+import { Match, type MsgHdrs } from '@nats-io/transport-node';
+import type { EncodedBatch } from './span-source.js';
+
+export const DEFAULT_CONTENT_TYPE = 'application/x-protobuf';
+
+/** A NATS message read as an encoded batch, or why its headers make it unusable. */
+export type NatsBatchReading =
+  | { readonly ok: true; readonly batch: EncodedBatch }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Reads `Content-Type` (default protobuf) and `Content-Encoding` (gzip or none) the way OTLP/HTTP
+ * does, so both transports hand the decoder the same shape.
+ */
+export function readNatsBatch(
+  data: Uint8Array,
+  headers: MsgHdrs | undefined,
+  origin: string,
+): NatsBatchReading {
+  const contentType = headers?.get('Content-Type', Match.IgnoreCase).trim() ?? '';
+  const encoding = (headers?.get('Content-Encoding', Match.IgnoreCase) ?? '').trim().toLowerCase();
+  let contentEncoding: string;
+  if (encoding === '' || encoding === 'identity') contentEncoding = '';
+  else if (encoding === 'gzip' || encoding === 'x-gzip') contentEncoding = 'gzip';
+  else {
+    return { ok: false, reason: `unsupported Content-Encoding ${JSON.stringify(encoding)} (expected gzip or none)` };
+  }
+  return {
+    ok: true,
+    batch: { body: data, contentType: contentType === '' ? DEFAULT_CONTENT_TYPE : contentType, contentEncoding, origin },
+  };
+}

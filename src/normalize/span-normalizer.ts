@@ -1,0 +1,228 @@
+import type { Attributes, DecodedSpan, RejectedSpan } from '../ingest/otlp/types.js';
+import { StatusCode } from '../ingest/otlp/types.js';
+import { textAttribute } from './conventions/attribute-values.js';
+import { mcpDraft } from './conventions/mcp-draft.js';
+import { openInference } from './conventions/openinference.js';
+import { semconv } from './conventions/semconv.js';
+import type { ConventionReader, RootReading, SpanReading, ToolCallReading, ToolListReading } from './conventions/span-reading.js';
+import { traceloop } from './conventions/traceloop.js';
+import type { Convention, NormalizedEvent, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+/** Tried in this order; the first whose markers a span carries reads it. */
+const CONVENTIONS: readonly ConventionReader[] = [semconv, mcpDraft, openInference, traceloop];
+
+export interface NormalizeResult {
+  readonly events: NormalizedEvent[];
+  /** Spans of a known convention that cannot be used (a tool call without a tool name), with why. */
+  readonly rejected: RejectedSpan[];
+  /** Spans of no interest: HTTP, LLM calls, chains and agents nested in another agent's span. */
+  readonly ignored: number;
+}
+
+interface ConventionRead {
+  readonly convention: Convention;
+  readonly reading: SpanReading;
+}
+
+/**
+ * Turns decoded spans of any supported convention into tool-call, session-root and tool-list events.
+ * Stateless apart from the catalog's caches (tool classes, learned `tools/list` definitions); never
+ * throws: a span it cannot use is rejected with a reason and the others go on.
+ */
+export class SpanNormalizer {
+  constructor(private readonly catalog: ToolCatalog) {}
+
+  normalize(spans: readonly DecodedSpan[]): NormalizeResult {
+    const events: NormalizedEvent[] = [];
+    const rejected: RejectedSpan[] = [];
+    let ignored = 0;
+
+    // First pass: read every span, learn tool definitions before any call of the batch is classified,
+    // and note which spans are agents' or tools' (a root candidate under one of them is nested).
+    const reads: (ConventionRead | undefined)[] = new Array<ConventionRead | undefined>(spans.length);
+    const agentSpanIds = new Set<string>();
+    let rootWithParent = false;
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]!;
+      const read = readSpan(span);
+      reads[i] = read;
+      const reading = read?.reading;
+      if (reading === undefined) continue;
+      if (reading.role === 'tool_call' || reading.role === 'root') {
+        agentSpanIds.add(span.spanId);
+        if (reading.role === 'root' && span.parentSpanId !== '') rootWithParent = true;
+      } else if (reading.role === 'tool_list' && reading.tools.length > 0) {
+        this.catalog.learnDefinitions(span.resource.serviceName, reading.tools);
+      }
+    }
+    const batchSpanIds = rootWithParent ? new Set(spans.map((span) => span.spanId)) : undefined;
+
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]!;
+      const read = reads[i];
+      if (read === undefined) {
+        ignored++;
+        continue;
+      }
+      const { reading, convention } = read;
+      try {
+        switch (reading.role) {
+          case 'unusable':
+            rejected.push({ path: spanPath(span), reason: reading.reason });
+            break;
+          case 'tool_call':
+            events.push(this.toolCall(span, reading, convention));
+            break;
+          case 'root':
+            if (rootsSession(span, reading, agentSpanIds, batchSpanIds)) events.push(sessionRoot(span, reading, convention));
+            else ignored++;
+            break;
+          case 'tool_list':
+            events.push(toolList(span, reading, convention));
+            break;
+        }
+      } catch (error) {
+        rejected.push({ path: spanPath(span), reason: `cannot normalize: ${errorMessage(error)}` });
+      }
+    }
+    return { events, rejected, ignored };
+  }
+
+  private toolCall(span: DecodedSpan, reading: ToolCallReading, convention: Convention): ToolCallEvent {
+    const attributes = span.attributes;
+    const service = span.resource.serviceName;
+    const description = reading.description || this.catalog.learnedDescription(service, reading.tool);
+    const errorType = textAttribute(attributes, 'error.type');
+    const failed = reading.toolError || errorType !== '' || span.statusCode === StatusCode.ERROR;
+    const sessionId = sessionAttribute(attributes);
+    return {
+      type: 'tool_call',
+      sessionId: sessionId || span.traceId,
+      sessionIdExplicit: sessionId !== '',
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId,
+      service,
+      startTimeMs: span.startTimeMs,
+      convention,
+      spanKind: span.kind,
+      tool: reading.tool,
+      server: reading.server,
+      toolClass: this.catalog.classify(reading.tool, description),
+      arguments: reading.arguments,
+      result: reading.result,
+      status: failed ? 'error' : 'ok',
+      // `tool_error` is what the MCP conventions name an isError result; `_OTHER` their fallback class.
+      errorType: errorType || (reading.toolError ? 'tool_error' : failed ? '_OTHER' : ''),
+      durationMs: durationOf(span),
+      requestId: reading.requestId,
+      userId: userOf(attributes),
+    };
+  }
+}
+
+function readSpan(span: DecodedSpan): ConventionRead | undefined {
+  for (const reader of CONVENTIONS) {
+    try {
+      const reading = reader.read(span);
+      if (reading !== null) return { convention: reader.convention, reading };
+    } catch (error) {
+      return {
+        convention: reader.convention,
+        reading: { role: 'unusable', reason: `cannot read as ${reader.convention}: ${errorMessage(error)}` },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether an agent/chain/workflow span roots its session: when it has no parent, when its parent is not
+ * in this batch (not known), or when the parent is something other than an agent's or tool's span
+ * (an HTTP server span around the agent). One nested in another agent or tool span does not.
+ */
+function rootsSession(
+  span: DecodedSpan,
+  reading: RootReading,
+  agentSpanIds: ReadonlySet<string>,
+  batchSpanIds: ReadonlySet<string> | undefined,
+): boolean {
+  if (span.parentSpanId === '') return true;
+  if (reading.onlyWithoutParent) return false;
+  if (batchSpanIds === undefined || !batchSpanIds.has(span.parentSpanId)) return true;
+  return !agentSpanIds.has(span.parentSpanId);
+}
+
+function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Convention): SessionRootEvent {
+  const attributes = span.attributes;
+  const sessionId = sessionAttribute(attributes);
+  const failed = span.statusCode === StatusCode.ERROR || attributes['error.type'] !== undefined;
+  return {
+    type: 'session_root',
+    sessionId: sessionId || span.traceId,
+    sessionIdExplicit: sessionId !== '',
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    service: span.resource.serviceName,
+    startTimeMs: span.startTimeMs,
+    convention,
+    prompt: reading.prompt,
+    userId: userOf(attributes),
+    agentName: reading.agentName,
+    model: reading.model,
+    attestation:
+      textAttribute(attributes, 'chainwatch.attestation') ||
+      textAttribute(span.resource.attributes, 'chainwatch.attestation'),
+    status: failed ? 'error' : 'ok',
+    durationMs: durationOf(span),
+  };
+}
+
+function toolList(span: DecodedSpan, reading: ToolListReading, convention: Convention): ToolListEvent {
+  const sessionId = sessionAttribute(span.attributes);
+  return {
+    type: 'tool_list',
+    sessionId: sessionId || span.traceId,
+    sessionIdExplicit: sessionId !== '',
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    service: span.resource.serviceName,
+    startTimeMs: span.startTimeMs,
+    convention,
+    server: reading.server,
+    tools: reading.tools,
+  };
+}
+
+/** The session key a span names, in precedence order; '' when it names none (the trace id stands in). */
+function sessionAttribute(attributes: Attributes): string {
+  return (
+    textAttribute(attributes, 'mcp.session.id') ||
+    textAttribute(attributes, 'gen_ai.conversation.id') ||
+    textAttribute(attributes, 'session.id') ||
+    textAttribute(attributes, 'traceloop.association.properties.session_id')
+  );
+}
+
+function userOf(attributes: Attributes): string {
+  return (
+    textAttribute(attributes, 'user.id') ||
+    textAttribute(attributes, 'enduser.id') ||
+    textAttribute(attributes, 'traceloop.association.properties.user_id')
+  );
+}
+
+function durationOf(span: DecodedSpan): number {
+  return Math.max(0, span.endTimeMs - span.startTimeMs);
+}
+
+function spanPath(span: DecodedSpan): string {
+  return `trace ${span.traceId} span ${span.spanId} (${span.name})`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

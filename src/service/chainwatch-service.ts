@@ -1,0 +1,194 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createApiServer } from '../api/api-server.js';
+import { createOtlpReceiver } from '../api/otlp-receiver.js';
+import { findNatsServerBinary, startPrivateNatsServer } from '../config/private-nats-server.js';
+import type { PrivateNatsServer } from '../config/private-nats-server.js';
+import type { ServiceConfig } from '../config/service-config.js';
+import type { Detector } from '../detectors/detector.js';
+import { JetStreamSpanSource } from '../ingest/jetstream-source.js';
+import { NatsCoreSpanSource } from '../ingest/nats-core-source.js';
+import type { SpanSource } from '../ingest/span-source.js';
+import { CompositeScoreSink } from '../outputs/composite-sink.js';
+import { KvRiskStore } from '../outputs/kv-risk-store.js';
+import { ServiceMetrics } from '../outputs/metrics.js';
+import { NatsScoreSink } from '../outputs/nats-score-sink.js';
+import { RecentAlerts } from '../outputs/recent-alerts.js';
+import type { ScoreSink } from '../outputs/score-sink.js';
+import { StoreSessionDirectory } from '../session/store-directory.js';
+import { loadDetectionSetup } from './detection-setup.js';
+import type { Pipeline } from './pipeline.js';
+import { createPipeline } from './pipeline.js';
+import { registerServiceMetrics } from './service-metrics.js';
+
+const TICK_MS = 5_000;
+
+export interface ServiceOptions {
+  /** Detectors added to those the configuration loads (tests use small ones of their own). */
+  readonly extraDetectors?: readonly Detector[];
+  /** Extra sinks (tests record what is published). */
+  readonly extraSinks?: readonly ScoreSink[];
+}
+
+/** A running chainwatch: what `chainwatch serve` starts. */
+export interface ChainwatchService {
+  readonly pipeline: Pipeline;
+  /** The NATS server in use, '' when HTTP-only. */
+  readonly natsUrl: string;
+  /** Bound ports (useful when 0 asked for a free one); 0 when that server is off. */
+  readonly otlpPort: number;
+  readonly apiPort: number;
+  readonly metrics: ServiceMetrics;
+  stop(): Promise<void>;
+}
+
+/** Where to reach NATS: the configured server, a private child, or none (HTTP-only). */
+async function natsEndpoint(
+  config: ServiceConfig,
+  logger: Logger,
+): Promise<{ url: string; server?: PrivateNatsServer; storeDir?: string }> {
+  if (config.natsUrl !== '') return { url: config.natsUrl };
+  if (findNatsServerBinary() === undefined) {
+    logger.warn('no NATS URL configured and no nats-server installed: running HTTP-only (OTLP/HTTP in, REST out; no NATS subjects, no KV)');
+    return { url: '' };
+  }
+  const storeDir = await mkdtemp(path.join(tmpdir(), 'chainwatch-nats-'));
+  const server = await startPrivateNatsServer({ logger, storeDir });
+  logger.info({ url: server.url }, 'no NATS URL configured: started a private nats-server with JetStream');
+  return { url: server.url, server, storeDir };
+}
+
+/**
+ * Starts the whole service. Components are started inside-out (detection, sinks, pipeline, sources,
+ * HTTP) and stopped outside-in, so nothing accepted is dropped on the way down.
+ */
+export async function startChainwatchService(
+  config: ServiceConfig,
+  logger: Logger,
+  options: ServiceOptions = {},
+): Promise<ChainwatchService> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+    cleanups.length = 0;
+  };
+  try {
+    const setup = await loadDetectionSetup(config, logger, options.extraDetectors);
+    cleanups.push(() => setup.close());
+
+    const endpoint = await natsEndpoint(config, logger);
+    if (endpoint.server !== undefined) {
+      const { server, storeDir } = endpoint;
+      cleanups.push(async () => {
+        await server.stop();
+        if (storeDir !== undefined) await rm(storeDir, { recursive: true, force: true });
+      });
+    }
+    let connection: NatsConnection | undefined;
+    if (endpoint.url !== '') {
+      const nc = await connect({ servers: endpoint.url, name: 'chainwatch', maxReconnectAttempts: -1 });
+      connection = nc;
+      cleanups.push(() => nc.drain());
+      logger.info({ url: endpoint.url }, 'connected to NATS');
+    }
+
+    const recentAlerts = new RecentAlerts(config.recentAlerts);
+    const sinks: ScoreSink[] = [recentAlerts, ...(options.extraSinks ?? [])];
+    let riskStore: KvRiskStore | undefined;
+    let natsSink: NatsScoreSink | undefined;
+    if (connection !== undefined) {
+      natsSink = new NatsScoreSink({ connection, logger, prefix: config.subjectPrefix });
+      sinks.push(natsSink);
+      if (config.natsMode === 'jetstream') {
+        riskStore = await KvRiskStore.open({ connection, logger, ttlMs: config.riskTtlSeconds * 1000 });
+        const store = riskStore;
+        sinks.push({
+          name: 'kv-risk',
+          publishScore: (update) => store.put(update),
+          publishAlert() {},
+          publishEscalation() {},
+          flush: () => store.flush(),
+          close: () => store.close(),
+        });
+      }
+    }
+    const sink = new CompositeScoreSink(sinks, logger);
+    cleanups.push(() => sink.close());
+
+    const pipeline = createPipeline({ ...setup, config, sink, logger });
+    const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);
+    ticker.unref();
+    cleanups.push(async () => clearInterval(ticker));
+    cleanups.push(() => sink.flush());
+
+    const sources: SpanSource[] = [];
+    if (connection !== undefined) {
+      const source =
+        config.natsMode === 'jetstream'
+          ? new JetStreamSpanSource({ connection, logger, prefix: config.subjectPrefix })
+          : new NatsCoreSpanSource({ connection, logger, prefix: config.subjectPrefix });
+      await source.start(pipeline.ingest.handle);
+      sources.push(source);
+      cleanups.push(() => source.stop());
+    }
+
+    const metrics = new ServiceMetrics({ defaultMetrics: true });
+    registerServiceMetrics(metrics, { pipeline, sources, natsSink, riskStore });
+
+    let ready = false;
+    let otlpPort = 0;
+    if (config.otlpEnabled) {
+      const receiver = createOtlpReceiver({
+        handler: pipeline.ingest.handle,
+        maxBodyBytes: config.maxBodyBytes,
+        tokens: config.otlpTokens,
+        logger: logger.child({ server: 'otlp' }),
+      });
+      otlpPort = await listen(receiver, config.otlpHost, config.otlpPort);
+      cleanups.push(() => receiver.close());
+      logger.info({ port: otlpPort }, 'OTLP/HTTP receiver listening on /v1/traces');
+    }
+    const api: FastifyInstance = createApiServer({
+      sessions: new StoreSessionDirectory(pipeline.store, config.escalation.ttlSeconds),
+      ...(riskStore !== undefined ? { riskStore } : {}),
+      alerts: recentAlerts,
+      metrics: metrics.registry,
+      tokens: config.apiTokens,
+      allowNoAuth: config.allowNoAuth,
+      ready: () => ready,
+      logger: logger.child({ server: 'api' }),
+    });
+    const apiPort = await listen(api, config.apiHost, config.apiPort);
+    cleanups.push(() => api.close());
+    logger.info({ port: apiPort }, 'REST API listening');
+    ready = true;
+
+    return {
+      pipeline,
+      natsUrl: endpoint.url,
+      otlpPort,
+      apiPort,
+      metrics,
+      async stop() {
+        ready = false;
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : port;
+}

@@ -1,0 +1,56 @@
+import type { SpanSource } from '../ingest/span-source.js';
+import type { KvRiskStore } from '../outputs/kv-risk-store.js';
+import type { ServiceMetrics } from '../outputs/metrics.js';
+import type { NatsScoreSink } from '../outputs/nats-score-sink.js';
+import type { Pipeline } from './pipeline.js';
+
+interface Counted {
+  readonly counters: object;
+}
+
+function hasCounters(value: unknown): value is Counted {
+  return typeof value === 'object' && value !== null && 'counters' in value;
+}
+
+/** Exposes every component's counters on `/metrics`. */
+export function registerServiceMetrics(
+  metrics: ServiceMetrics,
+  parts: {
+    readonly pipeline: Pipeline;
+    readonly sources: readonly SpanSource[];
+    readonly natsSink?: NatsScoreSink;
+    readonly riskStore?: KvRiskStore;
+  },
+): void {
+  const { ingest, scoring, store } = parts.pipeline;
+  metrics.counter('chainwatch_batches_total', 'OTLP export requests received', () => ingest.counters.batches);
+  metrics.counter('chainwatch_batches_rejected_total', 'OTLP export requests rejected whole (undecodable, unsupported type, too large)', () => ingest.counters.batchesRejected);
+  metrics.counter('chainwatch_spans_total', 'spans received', () => ingest.counters.spans);
+  metrics.counter('chainwatch_spans_rejected_total', 'spans rejected (malformed ids, unusable attributes)', () => ingest.counters.spansRejected);
+  metrics.counter('chainwatch_spans_ignored_total', 'spans that are neither tool calls, tool lists nor agent roots', () => ingest.counters.spansIgnored);
+  metrics.counter('chainwatch_events_total', 'normalized events applied to sessions', () => scoring.counters.events);
+  metrics.counter('chainwatch_duplicate_spans_total', 'spans seen before (at-least-once delivery)', () => scoring.counters.duplicates);
+  metrics.counter('chainwatch_dropped_calls_total', 'calls beyond the per-session cap, not scored', () => scoring.counters.droppedCalls);
+  metrics.counter('chainwatch_session_replays_total', 'sessions re-scored because spans arrived out of order or the root arrived', () => scoring.counters.replays);
+  metrics.counter('chainwatch_detector_errors_total', 'detector failures (their evidence is skipped)', () => scoring.counters.detectorErrors);
+  metrics.counter('chainwatch_alerts_total', 'alerts published', () => scoring.counters.alerts);
+  metrics.counter('chainwatch_escalation_signals_total', 'sampling escalation signals published', () => scoring.counters.signals);
+  metrics.gauge('chainwatch_live_sessions', 'sessions held in memory', () => store.size);
+  metrics.labelledCounter('chainwatch_session_evictions_total', 'sessions evicted from memory, by reason', 'reason', () => store.evictions);
+  for (const source of parts.sources) {
+    if (!hasCounters(source)) continue;
+    metrics.labelledCounter(
+      `chainwatch_source_${source.name.replace(/[^a-zA-Z0-9_]/g, '_')}_total`,
+      `batches through the ${source.name} span source, by outcome`,
+      'outcome',
+      () => source.counters,
+    );
+  }
+  const { natsSink, riskStore } = parts;
+  if (natsSink !== undefined) {
+    metrics.labelledCounter('chainwatch_nats_published_total', 'NATS publications by kind and outcome', 'kind', () => natsSink.counters);
+  }
+  if (riskStore !== undefined) {
+    metrics.labelledCounter('chainwatch_kv_risk_writes_total', 'KV risk store writes by outcome', 'outcome', () => riskStore.counters);
+  }
+}

@@ -1,0 +1,14 @@
+export { trainModel, stepsOf, REPORT_MIN_SCORE } from './train-model.js';
+export type { TrainModelOptions, TrainModelResult, TrainingProgress, TrainingStage } from './train-model.js';
+export { loadModel } from './load-model.js';
+export type { LoadedModel } from './load-model.js';
+export { calibrate } from './calibrate.js';
+export type { Threshold } from './calibrate.js';
+export { combineRisk, findingBits, DEFAULT_EVIDENCE_WEIGHTS } from './combine-risk.js';
+export type { CombinedRisk, CombineOptions } from './combine-risk.js';
+export { EmpiricalScale } from './empirical-scale.js';
+export type { SerializedEmpiricalScale } from './empirical-scale.js';
+export { replaySession } from './replay-session.js';
+export type { NormalizedSession } from './replay-session.js';
+export { MODEL_FILES, MODEL_FORMAT_VERSION } from './model-files.js';
+export type { ModelManifest, ThresholdsFile, TrainingParameters } from './model-files.js';

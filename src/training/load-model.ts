@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Detector } from '../detectors/detector.js';
+import type { Finding } from '../detectors/finding.js';
+import { MARKOV_EVIDENCE, MarkovModel, createMarkovDetector, type MarkovState } from '../detectors/markov/index.js';
+import {
+  CLUSTER_EVIDENCE,
+  ClusterBaselines,
+  PromptClusters,
+  PromptEmbedder,
+  createClusterDetector,
+  createPromptResolver,
+  selectTfBackend,
+  type ClusterState,
+  type PromptResolver,
+} from '../detectors/clusters/index.js';
+import { combineRisk, type CombinedRisk } from './combine-risk.js';
+import { EmpiricalScale } from './empirical-scale.js';
+import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
+
+export interface LoadedModel {
+  readonly manifest: ModelManifest;
+  readonly markov: Detector<MarkovState>;
+  readonly clusters: Detector<ClusterState>;
+  readonly resolvePrompt: PromptResolver;
+  /** Findings (any detector's, rules included) -> one calibrated 0..1 risk. */
+  combine(findings: readonly Finding[]): CombinedRisk;
+  /** Alert when the combined risk is above this (set at the trained target FPR). */
+  readonly alertThreshold: number;
+  readonly thresholds: ThresholdsFile;
+}
+
+/** Reads a model folder written by trainModel; every file is checked, and errors name the file. */
+export async function loadModel(dir: string, log: (message: string) => void = () => {}): Promise<LoadedModel> {
+  const manifest = (await readJson(join(dir, MODEL_FILES.manifest))) as ModelManifest;
+  if (manifest?.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new Error(`${join(dir, MODEL_FILES.manifest)}: format version ${String(manifest?.formatVersion)}, expected ${MODEL_FORMAT_VERSION}`);
+  }
+  await selectTfBackend(log);
+  const markovPath = join(dir, MODEL_FILES.markov);
+  const markov = MarkovModel.fromJSON(await readJson(markovPath), markovPath);
+  const clustersPath = join(dir, MODEL_FILES.clusters);
+  const clustersFile = (await readJson(clustersPath)) as { clusters?: unknown; baselines?: unknown } | null;
+  const clusters = PromptClusters.fromJSON(clustersFile?.clusters, `${clustersPath} clusters`);
+  const baselines = ClusterBaselines.fromJSON(clustersFile?.baselines, `${clustersPath} baselines`);
+  const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
+  const thresholdsPath = join(dir, MODEL_FILES.thresholds);
+  const thresholds = (await readJson(thresholdsPath)) as ThresholdsFile;
+  if (thresholds?.formatVersion !== MODEL_FORMAT_VERSION || thresholds.scales === undefined) {
+    throw new Error(`${thresholdsPath}: expected format version ${MODEL_FORMAT_VERSION} with scales`);
+  }
+  const scale = (kind: string) => {
+    const data = thresholds.scales[kind];
+    return data === undefined ? undefined : EmpiricalScale.fromJSON(data, `${thresholdsPath} scales.${kind}`).scale;
+  };
+  const riskScale = EmpiricalScale.fromJSON(thresholds.risk, `${thresholdsPath} risk`);
+
+  const resolvePrompt = createPromptResolver(embedder, clusters);
+  const markovScales = Object.fromEntries(MARKOV_EVIDENCE.flatMap((id) => defined(id, scale(`markov/${id}`))));
+  const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.flatMap((id) => defined(id, scale(`clusters/${id}`))));
+  return {
+    manifest,
+    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales }),
+    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales }),
+    resolvePrompt,
+    combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
+    alertThreshold: thresholds.alert.threshold,
+    thresholds,
+  };
+}
+
+function defined<K, V>(key: K, value: V | undefined): Array<[K, V]> {
+  return value === undefined ? [] : [[key, value]];
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON: ${(error as Error).message}`);
+  }
+}

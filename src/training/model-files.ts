@@ -1,0 +1,54 @@
+import type { SerializedEmpiricalScale } from './empirical-scale.js';
+import type { Threshold } from './calibrate.js';
+
+/** Bumped when a file's meaning changes; loadModel refuses other versions. */
+export const MODEL_FORMAT_VERSION = 1;
+
+export const MODEL_FILES = {
+  manifest: 'manifest.json',
+  markov: 'markov.json',
+  embedder: 'embedder',
+  clusters: 'clusters.json',
+  thresholds: 'thresholds.json',
+} as const;
+
+export interface ModelManifest {
+  readonly formatVersion: typeof MODEL_FORMAT_VERSION;
+  /** ISO-8601 */
+  readonly createdAt: string;
+  /** sha256 over the training sessions (ids, prompts, tools, arguments), hex. */
+  readonly dataDigest: string;
+  readonly counts: {
+    readonly sessions: number;
+    readonly calls: number;
+    readonly distinctPrompts: number;
+    readonly tools: number;
+    readonly clusters: number;
+  };
+  readonly backend: string;
+  readonly parameters: TrainingParameters;
+  readonly files: typeof MODEL_FILES;
+}
+
+export interface TrainingParameters {
+  readonly targetFpr: number;
+  readonly markovOrder: number;
+  readonly folds: number;
+  readonly seed: number;
+  readonly embedder: { readonly hiddenUnits: number; readonly embeddingUnits: number; readonly epochs: number; readonly featureDimension: number };
+  readonly clusters: { readonly minK: number; readonly maxK: number; readonly chosenK: number; readonly score: number };
+}
+
+/** Evidence scales per `detector/finding id`, the combined-risk calibration and the alert threshold. */
+export interface ThresholdsFile {
+  readonly formatVersion: typeof MODEL_FORMAT_VERSION;
+  readonly scales: Record<string, SerializedEmpiricalScale>;
+  /** Weight of each evidence kind in the combined risk. */
+  readonly weights: Record<string, number>;
+  /** Maps summed evidence bits to 0..1 risk (share of held-out benign sessions below). */
+  readonly risk: SerializedEmpiricalScale;
+  /** On the 0..1 risk. */
+  readonly alert: Threshold;
+  /** Risk of each held-out benign session at several rates, for choosing another operating point. */
+  readonly operatingPoints: Array<{ fpr: number; threshold: number }>;
+}

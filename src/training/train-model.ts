@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Detector } from '../detectors/detector.js';
+import {
+  MARKOV_DETECTOR_ID,
+  MARKOV_EVIDENCE,
+  MarkovModel,
+  createMarkovDetector,
+  type EvidenceScale,
+  type MarkovStep,
+} from '../detectors/markov/index.js';
+import {
+  CLUSTERS_DETECTOR_ID,
+  CLUSTER_EVIDENCE,
+  ClusterBaselines,
+  PromptClusters,
+  PromptEmbedder,
+  UsageVocabulary,
+  createClusterDetector,
+  seededRandom,
+  selectTfBackend,
+  type ClusterAssignment,
+  type PromptClusterOptions,
+  type PromptEmbedderOptions,
+} from '../detectors/clusters/index.js';
+import { calibrate } from './calibrate.js';
+import { usagePredictionScore } from './usage-prediction-score.js';
+import { DEFAULT_EVIDENCE_WEIGHTS, findingBits } from './combine-risk.js';
+import { EmpiricalScale } from './empirical-scale.js';
+import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
+import { replaySession, type NormalizedSession } from './replay-session.js';
+
+export type TrainingProgress = (stage: TrainingStage, done: number, total: number) => void;
+export type TrainingStage = 'embedder' | 'clusters' | 'baselines' | 'calibration' | 'writing';
+
+export interface TrainModelOptions {
+  readonly sessions: readonly NormalizedSession[];
+  /** Reserved for the catalog's tool classes; the sessions' events already carry them. */
+  readonly catalog?: unknown;
+  readonly targetFpr?: number;
+  readonly outDir: string;
+  readonly progress?: TrainingProgress;
+  readonly log?: (message: string) => void;
+  readonly markovOrder?: number;
+  /** Folds for held-out calibration scores. */
+  readonly folds?: number;
+  readonly seed?: number;
+  readonly embedder?: Partial<PromptEmbedderOptions>;
+  readonly clusters?: Partial<PromptClusterOptions>;
+  /** Evidence weights per kind for the combined risk (defaults: DEFAULT_EVIDENCE_WEIGHTS). */
+  readonly weights?: Readonly<Record<string, number>>;
+}
+
+export interface TrainModelResult {
+  readonly manifest: ModelManifest;
+  readonly thresholds: ThresholdsFile;
+  /** Combined evidence bits of each held-out benign session, in input order. */
+  readonly heldOutBits: readonly number[];
+}
+
+/** Raw values are in bits except the prompt distance (a ratio to the cluster radius). */
+const TAIL_UNITS: Record<string, number> = { [`${CLUSTERS_DETECTOR_ID}/prompt-out-of-distribution`]: 0.25 };
+/** Findings weaker than the median benign evidence are not reported (the detectors' default minScore). */
+export const REPORT_MIN_SCORE = 0.5;
+const OPERATING_FPRS = [0.001, 0.005, 0.01, 0.02, 0.05];
+
+/**
+ * Trains the learned detectors on normal sessions and writes a model folder. Thresholds come from
+ * held-out scores: the sessions are split into folds, and each fold is scored by a Markov model and
+ * baselines trained without it (the embedder and clusters are shared: they see prompts, not outcomes).
+ */
+export async function trainModel(options: TrainModelOptions): Promise<TrainModelResult> {
+  const sessions = options.sessions;
+  if (sessions.length < 2) throw new Error(`trainModel: need at least 2 sessions, got ${sessions.length}`);
+  const targetFpr = options.targetFpr ?? 0.01;
+  const order = options.markovOrder ?? 2;
+  const folds = Math.max(2, Math.min(options.folds ?? 5, sessions.length));
+  const seed = options.seed ?? 1;
+  const progress = options.progress ?? (() => {});
+  const log = options.log ?? (() => {});
+
+  const backend = await selectTfBackend(log);
+  const steps = sessions.map(stepsOf);
+  const vocabulary = UsageVocabulary.fromSequences(steps);
+  const usage = steps.map((s) => vocabulary.presence(s));
+  const embedder = await PromptEmbedder.train(
+    sessions.map((s, i) => ({ prompt: s.prompt, usage: usage[i] as Float32Array })),
+    { seed, ...options.embedder },
+    (epoch, epochs) => progress('embedder', epoch, epochs),
+  );
+
+  progress('clusters', 0, 1);
+  const prompts = [...new Set(sessions.map((s) => s.prompt))];
+  const embeddings = await embedder.embedBatch(prompts);
+  const pointOf = new Map(prompts.map((p, i) => [p, i]));
+  const clusters = PromptClusters.fit(
+    embeddings,
+    { seed, ...options.clusters },
+    usagePredictionScore(sessions.map((s) => pointOf.get(s.prompt) as number), usage),
+  );
+  const assignmentOf = new Map<string, ClusterAssignment>(prompts.map((p, i) => [p, clusters.assign(embeddings[i] as Float32Array)]));
+  const clusterOfSession = sessions.map((s) => assignmentOf.get(s.prompt)?.cluster ?? -1);
+  progress('clusters', 1, 1);
+  log(`prompt clusters: k=${clusters.k} (score ${clusters.score.toFixed(3)}) over ${prompts.length} distinct prompts`);
+
+  progress('baselines', 0, 1);
+  const markov = MarkovModel.train(
+    steps.map((s, i) => ({ steps: s, cluster: clusterOfSession[i] as number })),
+    { order },
+  );
+  const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
+  progress('baselines', 1, 1);
+
+  // Held-out raw evidence: per session, the strongest raw value of each finding kind.
+  const resolvePrompt = (prompt: string) => (prompt === '' ? undefined : assignmentOf.get(prompt));
+  const foldOf = seededFolds(sessions.length, folds, seed);
+  const raw: Array<Map<string, number>> = sessions.map(() => new Map());
+  for (let fold = 0; fold < folds; fold++) {
+    const trainIdx = sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold);
+    const foldMarkov = MarkovModel.train(
+      trainIdx.map((i) => ({ steps: steps[i] as MarkovStep[], cluster: clusterOfSession[i] as number })),
+      { order },
+    );
+    const foldBaselines = ClusterBaselines.build(
+      trainIdx.map((i) => sessions[i] as NormalizedSession),
+      trainIdx.map((i) => clusterOfSession[i] as number),
+      clusters.k,
+    );
+    const detectors = rawDetectors(foldMarkov, foldBaselines, resolvePrompt);
+    sessions.forEach((session, i) => {
+      if (foldOf[i] !== fold) return;
+      const strongest = raw[i] as Map<string, number>;
+      for (const finding of replaySession(detectors, session)) {
+        const kind = `${finding.detector}/${finding.id}`;
+        strongest.set(kind, Math.max(strongest.get(kind) ?? 0, finding.score));
+      }
+    });
+    progress('calibration', fold + 1, folds);
+  }
+
+  const kinds = [
+    ...MARKOV_EVIDENCE.map((id) => `${MARKOV_DETECTOR_ID}/${id}`),
+    ...CLUSTER_EVIDENCE.map((id) => `${CLUSTERS_DETECTOR_ID}/${id}`),
+  ];
+  const scales = Object.fromEntries(
+    kinds.map((kind) => [kind, EmpiricalScale.fit(raw.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]),
+  );
+  const weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
+  const heldOutBits = raw.map((r) => {
+    let bits = 0;
+    for (const [kind, value] of r) {
+      const scale = scales[kind];
+      const score = scale === undefined ? 0 : scale.scale(value);
+      if (value > 0 && score >= REPORT_MIN_SCORE) bits += (weights[kind] ?? 1) * findingBits(score);
+    }
+    return bits;
+  });
+  const riskScale = EmpiricalScale.fit(heldOutBits, 1);
+  const heldOutRisk = heldOutBits.map((b) => riskScale.scale(b));
+  const alert = calibrate(heldOutRisk, targetFpr);
+  const thresholds: ThresholdsFile = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    scales: Object.fromEntries(Object.entries(scales).map(([k, s]) => [k, s.toJSON()])),
+    weights,
+    risk: riskScale.toJSON(),
+    alert,
+    operatingPoints: OPERATING_FPRS.map((fpr) => ({ fpr, threshold: calibrate(heldOutRisk, fpr).threshold })),
+  };
+
+  progress('writing', 0, 1);
+  const manifest: ModelManifest = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    dataDigest: digest(sessions),
+    counts: {
+      sessions: sessions.length,
+      calls: sessions.reduce((n, s) => n + s.calls.length, 0),
+      distinctPrompts: prompts.length,
+      tools: new Set(sessions.flatMap((s) => s.calls.map((c) => c.tool))).size,
+      clusters: clusters.k,
+    },
+    backend,
+    parameters: {
+      targetFpr,
+      markovOrder: order,
+      folds,
+      seed,
+      embedder: {
+        hiddenUnits: embedder.options.hiddenUnits,
+        embeddingUnits: embedder.options.embeddingUnits,
+        epochs: embedder.options.epochs,
+        featureDimension: embedder.options.features.dimension,
+      },
+      clusters: {
+        minK: options.clusters?.minK ?? 2,
+        maxK: options.clusters?.maxK ?? 64,
+        chosenK: clusters.k,
+        score: clusters.score,
+      },
+    },
+    files: MODEL_FILES,
+  };
+  await mkdir(options.outDir, { recursive: true });
+  await embedder.save(join(options.outDir, MODEL_FILES.embedder));
+  await writeFile(join(options.outDir, MODEL_FILES.markov), JSON.stringify(markov.toJSON()));
+  await writeFile(join(options.outDir, MODEL_FILES.clusters), JSON.stringify({ clusters: clusters.toJSON(), baselines: baselines.toJSON() }));
+  await writeFile(join(options.outDir, MODEL_FILES.thresholds), JSON.stringify(thresholds, null, 1));
+  await writeFile(join(options.outDir, MODEL_FILES.manifest), JSON.stringify(manifest, null, 2));
+  embedder.dispose();
+  progress('writing', 1, 1);
+  return { manifest, thresholds, heldOutBits };
+}
+
+/** Detectors whose finding scores are the raw evidence, and that report everything: for calibration. */
+function rawDetectors(
+  markov: MarkovModel,
+  baselines: ClusterBaselines,
+  resolvePrompt: (prompt: string) => ClusterAssignment | undefined,
+): Detector<unknown>[] {
+  const identity: EvidenceScale = (r) => r;
+  const markovScales = Object.fromEntries(MARKOV_EVIDENCE.map((id) => [id, identity]));
+  const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.map((id) => [id, identity]));
+  return [
+    createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0 }),
+    createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, minScore: 0 }),
+  ] as Detector<unknown>[];
+}
+
+export function stepsOf(session: NormalizedSession): MarkovStep[] {
+  return session.calls.map((c) => ({ tool: c.tool, category: c.toolClass.category }));
+}
+
+function seededFolds(n: number, folds: number, seed: number): number[] {
+  const random = seededRandom(seed ^ 0x5eed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  const foldOf = new Array<number>(n);
+  order.forEach((sessionIndex, rank) => (foldOf[sessionIndex] = rank % folds));
+  return foldOf;
+}
+
+function digest(sessions: readonly NormalizedSession[]): string {
+  const hash = createHash('sha256');
+  for (const s of sessions) {
+    hash.update(`${s.id}\u0000${s.prompt}\u0000`);
+    for (const c of s.calls) hash.update(`${c.tool}\u0000${JSON.stringify(c.arguments) ?? ''}\u0000`);
+  }
+  return hash.digest('hex');
+}

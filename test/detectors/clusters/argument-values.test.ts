@@ -1,0 +1,39 @@
+import { describe, it, expect } from 'vitest';
+import { argumentValues } from '../../../src/detectors/clusters/index.js';
+
+describe('argumentValues', () => {
+  it('classifies whole values and gives entities a shape', () => {
+    const values = argumentValues({
+      recipients: ['Bob@Example.com'],
+      iban: 'DE89370400440532013000',
+      link: 'https://files.example.org/x?y=1',
+      amount: 42,
+      title: 'Team lunch',
+    });
+    expect(values).toEqual([
+      { path: 'recipients[]', value: 'bob@example.com', kind: 'email', shape: 'example.com' },
+      { path: 'iban', value: 'de89370400440532013000', kind: 'iban', shape: 'de' },
+      { path: 'link', value: 'https://files.example.org/x?y=1', kind: 'url', shape: 'files.example.org' },
+      { path: 'amount', value: '42', kind: 'number', shape: '' },
+      { path: 'title', value: 'team lunch', kind: 'text', shape: '' },
+    ]);
+  });
+
+  it('takes only the entities out of long free text', () => {
+    const body = `${'Hello there, this is a long message body. '.repeat(3)} Please write to eve@evil.test or visit www.evil.test/pay now.`;
+    const values = argumentValues({ body });
+    expect(values.map((v) => [v.path, v.value, v.kind])).toEqual([
+      ['body#email', 'eve@evil.test', 'email'],
+      ['body#url', 'www.evil.test/pay', 'url'],
+    ]);
+  });
+
+  it('walks nested objects and bounds the output', () => {
+    expect(argumentValues({ event: { place: { city: 'Paris' } } })).toEqual([
+      { path: 'event.place.city', value: 'paris', kind: 'text', shape: '' },
+    ]);
+    expect(argumentValues({ ids: Array.from({ length: 500 }, (_, i) => i) }).length).toBe(64);
+    expect(argumentValues('plain string')).toEqual([{ path: '', value: 'plain string', kind: 'text', shape: '' }]);
+    expect(argumentValues(null)).toEqual([]);
+  });
+});

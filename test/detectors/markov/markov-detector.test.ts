@@ -1,0 +1,45 @@
+import { describe, it, expect } from 'vitest';
+import { MarkovModel, createMarkovDetector } from '../../../src/detectors/markov/index.js';
+import { replay, session } from '../../training/fixtures.js';
+
+const read = { tool: 'read_inbox', category: 'data_access' as const };
+const summarize = { tool: 'read_calendar', category: 'data_access' as const };
+const send = { tool: 'send_message', category: 'external_communication' as const, effect: 'send' as const };
+
+function trained() {
+  const sequences = [];
+  for (let i = 0; i < 20; i++) sequences.push({ steps: [read, summarize], cluster: 0 });
+  for (let i = 0; i < 20; i++) sequences.push({ steps: [read, send], cluster: 1 });
+  return MarkovModel.train(sequences, { order: 1 });
+}
+
+describe('markov detector', () => {
+  it('flags a transition the prompt cluster never makes and names it with its probability', () => {
+    const detector = createMarkovDetector(trained(), { clusterOf: (p) => (p.includes('summarize') ? 0 : 1), minScore: 0 });
+    const findings = replay(detector, session('s1', 'summarize my inbox', [read, send]));
+    const sendFinding = findings.find((f) => f.callIndex === 1);
+    expect(sendFinding?.message).toMatch(/read_inbox -> send_message has learned probability/);
+    expect(sendFinding?.message).toMatch(/prompt cluster 0/);
+    const normal = replay(detector, session('s2', 'reply to the inbox', [read, send])).find((f) => f.callIndex === 1);
+    expect(sendFinding?.score ?? 0).toBeGreaterThan(normal?.score ?? 0);
+  });
+
+  it('uses the global model before the prompt is known', () => {
+    const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
+    const findings = replay(detector, session('s3', '', [read, send]));
+    expect(findings.find((f) => f.callIndex === 1)?.message).toMatch(/global model/);
+  });
+
+  it('reports an improbable end at observeEnd', () => {
+    const detector = createMarkovDetector(trained(), { minScore: 0 });
+    const findings = replay(detector, session('s4', '', [read, read, read]));
+    const end = findings.find((f) => f.id === 'improbable-end');
+    expect(end?.callIndex).toBe(-1);
+    expect(end?.message).toMatch(/ended after read_inbox/);
+  });
+
+  it('stays quiet below minScore', () => {
+    const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0.9 });
+    expect(replay(detector, session('s5', 'summarize', [read, summarize]))).toEqual([]);
+  });
+});

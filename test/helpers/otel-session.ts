@@ -1,0 +1,82 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+
+export interface ToolCallSpec {
+  readonly tool: string;
+  readonly args?: Record<string, unknown>;
+  readonly result?: string;
+  readonly error?: string;
+  /** Index of an earlier call this one is nested under (made while serving it). */
+  readonly parent?: number;
+}
+
+export interface SessionSpec {
+  readonly sessionId: string;
+  readonly prompt: string;
+  readonly userId?: string;
+  readonly calls: readonly ToolCallSpec[];
+  /** Span attributes added to the root span (e.g. an attestation). */
+  readonly rootAttributes?: Attributes;
+  readonly startMs?: number;
+}
+
+/**
+ * Spans of one agent session made by the real OpenTelemetry SDK with the GenAI/MCP semantic
+ * conventions: a root `invoke_agent` span with the prompt and one CLIENT `tools/call` span per call.
+ */
+export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const tracer = provider.getTracer('chainwatch-test');
+  const start = spec.startMs ?? Date.now();
+  const root = tracer.startSpan(
+    'invoke_agent support-assistant',
+    {
+      kind: SpanKind.INTERNAL,
+      startTime: start,
+      attributes: {
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.name': 'support-assistant',
+        'gen_ai.conversation.id': spec.sessionId,
+        'enduser.id': spec.userId ?? 'alice',
+        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: spec.prompt }] }]),
+        ...spec.rootAttributes,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  const spans: ReturnType<typeof tracer.startSpan>[] = [];
+  spec.calls.forEach((call, index) => {
+    const parent = call.parent === undefined ? root : spans[call.parent]!;
+    const span = tracer.startSpan(
+      `tools/call ${call.tool}`,
+      {
+        kind: SpanKind.CLIENT,
+        startTime: start + 100 * (index + 1),
+        attributes: {
+          'mcp.method.name': 'tools/call',
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': call.tool,
+          'mcp.session.id': spec.sessionId,
+          'jsonrpc.request.id': String(index),
+          'server.address': 'tools-mcp.internal',
+          'gen_ai.tool.call.arguments': JSON.stringify(call.args ?? {}),
+          ...(call.result !== undefined ? { 'gen_ai.tool.call.result': call.result } : {}),
+          ...(call.error !== undefined ? { 'error.type': 'tool_error' } : {}),
+        },
+      },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+    if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error });
+    spans.push(span);
+  });
+  spans.forEach((span, index) => span.end(start + 100 * (index + 1) + 50));
+  root.end(start + 100 * (spec.calls.length + 1));
+  return exporter.getFinishedSpans();
+}

@@ -1,0 +1,92 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
+import { session, type CallSpec, type SessionFixture } from './fixtures.js';
+
+const inbox: CallSpec = { tool: 'read_inbox', category: 'data_access', result: 'From: carol@corp.example' };
+const calendar: CallSpec = { tool: 'read_calendar', category: 'data_access' };
+const hotels: CallSpec = { tool: 'list_hotels', category: 'data_access', result: 'Hotel Azur, Hotel Nord' };
+const book = (hotel: string): CallSpec => ({ tool: 'book_hotel', category: 'financial', effect: 'write', args: { hotel } });
+const send = (to: string): CallSpec => ({ tool: 'send_message', category: 'external_communication', effect: 'send', args: { to: [to] } });
+
+const intents: Array<{ prompts: string[]; calls: CallSpec[] }> = [
+  { prompts: ['What is on my calendar today?', 'Show my meetings for today', 'Which appointments do I have today?'], calls: [calendar] },
+  { prompts: ['Summarize my unread emails', 'What do my new emails say?', 'Give me a summary of the inbox'], calls: [inbox] },
+  { prompts: ['Reply to Carol that I agree', 'Answer Carol: yes, agreed', 'Tell Carol I agree by email'], calls: [inbox, send('carol@corp.example')] },
+  { prompts: ['Book Hotel Azur for me', 'Reserve a room at Hotel Azur', 'Please book the Hotel Azur'], calls: [hotels, book('hotel azur')] },
+];
+
+function trainingSessions(): SessionFixture[] {
+  const out: SessionFixture[] = [];
+  intents.forEach((intent, i) => {
+    for (let n = 0; n < 30; n++) out.push(session(`t${i}-${n}`, intent.prompts[n % intent.prompts.length] as string, intent.calls));
+  });
+  return out;
+}
+
+describe('trainModel and loadModel', () => {
+  let dir = '';
+  let result: TrainModelResult;
+  let model: LoadedModel;
+  const stages = new Set<string>();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cw-model-'));
+    result = await trainModel({
+      sessions: trainingSessions(),
+      outDir: dir,
+      targetFpr: 0.05,
+      embedder: { epochs: 40, hiddenUnits: 32, embeddingUnits: 8 },
+      clusters: { maxK: 8 },
+      progress: (stage) => stages.add(stage),
+    });
+    model = await loadModel(dir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the model folder with a manifest', async () => {
+    expect((await readdir(dir)).sort()).toEqual(['clusters.json', 'embedder', 'manifest.json', 'markov.json', 'thresholds.json']);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.formatVersion).toBe(1);
+    expect(manifest.counts).toMatchObject({ sessions: 120, calls: 180, distinctPrompts: 12, tools: 5 });
+    expect(manifest.dataDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(manifest.backend);
+    expect(manifest.parameters.targetFpr).toBe(0.05);
+    expect([...stages]).toEqual(['embedder', 'clusters', 'baselines', 'calibration', 'writing']);
+  });
+
+  it('sets the alert threshold at the target rate on held-out benign sessions', () => {
+    expect(result.thresholds.alert.observedFpr).toBeLessThanOrEqual(0.05);
+    expect(result.heldOutBits).toHaveLength(120);
+  });
+
+  it('puts prompts of one intent in one cluster', () => {
+    const cluster = (p: string) => model.resolvePrompt(p)?.cluster;
+    expect(cluster('Reply to Carol that I agree')).toBe(cluster('Answer Carol: yes, agreed'));
+    expect(cluster('Reply to Carol that I agree')).not.toBe(cluster('Book Hotel Azur for me'));
+  });
+
+  it('scores normal sessions low and a read-only intent that suddenly sends or books high', () => {
+    const risk = (s: SessionFixture) => model.combine(replaySession([model.markov, model.clusters], s)).risk;
+    const normal = risk(session('n', 'Summarize my unread emails', [inbox]));
+    const exfiltration = risk(session('e', 'Summarize my unread emails', [inbox, send('mallory@evil.example')]));
+    const wrongHotel = risk(session('w', 'Book Hotel Azur for me', [hotels, book('hotel nord')]));
+    expect(normal).toBeLessThanOrEqual(model.alertThreshold);
+    expect(exfiltration).toBeGreaterThan(model.alertThreshold);
+    expect(wrongHotel).toBeGreaterThan(normal);
+  });
+
+  it('explains its findings by naming the transition and its probability', () => {
+    const findings = replaySession([model.markov, model.clusters], session('e2', 'What is on my calendar today?', [calendar, send('x@evil.example')]));
+    expect(findings.some((f) => f.detector === 'markov' && /read_calendar -> send_message has learned probability/.test(f.message))).toBe(true);
+  });
+
+  it('refuses a folder without a manifest, naming the file', async () => {
+    await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest.json/);
+  });
+});
