@@ -20,14 +20,16 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 interface DetectionFlags {
-  model?: string;
+  model?: string | false;
   rules: string[];
+  defaultRules?: boolean;
   catalog?: string;
 }
 
 function detectionConfig(flags: DetectionFlags): Partial<ServiceConfig> {
   return {
-    ...(flags.model !== undefined ? { modelDir: flags.model } : {}),
+    ...(flags.model === false ? { useModel: false } : flags.model !== undefined ? { modelDir: flags.model } : {}),
+    ...(flags.defaultRules === false ? { defaultRules: false } : {}),
     ...(flags.rules.length > 0 ? { rulesFiles: flags.rules } : {}),
     ...(flags.catalog !== undefined ? { catalogFile: flags.catalog } : {}),
   };
@@ -58,8 +60,10 @@ program
   .option('--no-otlp-http', 'do not run the OTLP/HTTP receiver')
   .option('--api-port <port>', 'REST API port', port, 8080)
   .option('--host <address>', 'address the HTTP servers bind to', '0.0.0.0')
-  .option('--model <dir>', 'model folder', 'models/default')
-  .option('--rules <file>', 'rule file (repeatable; later files tune earlier ones)', collect, [])
+  .option('--model <dir>', 'model folder (default: the bundled models/default)')
+  .option('--no-model', 'score with rules only')
+  .option('--rules <file>', 'rule file applied after the bundled rules (repeatable; later files tune earlier ones)', collect, [])
+  .option('--no-default-rules', 'do not load the bundled rules/default.yaml')
   .option('--catalog <file>', 'tool catalog YAML')
   .option('--allow-no-auth', 'serve the REST API without tokens (local experiments only)', false)
   .action(async (flags: DetectionFlags & Record<string, unknown>) => {
@@ -98,8 +102,10 @@ program
   .description('replay OTLP/JSON lines files (.gz accepted) through the pipeline; one JSON line per session')
   .requiredOption('--traces <file...>', 'OTLP/JSON lines files')
   .requiredOption('--out <file>', 'where to write the scored sessions (JSON lines)')
-  .option('--model <dir>', 'model folder')
-  .option('--rules <file>', 'rule file (repeatable)', collect, [])
+  .option('--model <dir>', 'model folder (default: the bundled models/default)')
+  .option('--no-model', 'score with rules only')
+  .option('--rules <file>', 'rule file applied after the bundled rules (repeatable)', collect, [])
+  .option('--no-default-rules', 'do not load the bundled rules/default.yaml')
   .option('--catalog <file>', 'tool catalog YAML')
   .action(async (flags: DetectionFlags & { traces: string[]; out: string }) => {
     const env = configFromEnv(process.env);

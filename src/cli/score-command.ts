@@ -5,6 +5,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { readOtlpJsonLines } from '../ingest/otlp/json-lines.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
 import { firstCallAtRisk } from '../scoring/risk-combiner.js';
+import type { RiskCombiner } from '../scoring/risk-combiner.js';
 import type { Session } from '../session/session.js';
 import { loadDetectionSetup } from '../service/detection-setup.js';
 import { createPipeline } from '../service/pipeline.js';
@@ -64,7 +65,7 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
   let sessions = 0;
   pipeline.store.onEvict((session) => {
     sessions++;
-    const line = `${JSON.stringify(scoredSession(session, config.escalation.escalateAt))}\n`;
+    const line = `${JSON.stringify(scoredSession(session, pipeline.policy.options.escalateAt, setup.combine))}\n`;
     if (!out.write(line)) pendingDrain = true;
   });
   let pendingDrain = false;
@@ -99,8 +100,8 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
   return { sessions, lines, badLines, spans: counters.spans, rejectedSpans: counters.spansRejected };
 }
 
-export function scoredSession(session: Session, alertAt: number): ScoredSession {
-  const firstAlert = firstCallAtRisk(session.findings, alertAt);
+export function scoredSession(session: Session, alertAt: number, combine: RiskCombiner): ScoredSession {
+  const firstAlert = firstCallAtRisk(session.findings, alertAt, combine);
   return {
     session: session.id,
     traceIds: session.traceIds,

@@ -23,8 +23,13 @@ export interface ServiceConfig {
   readonly apiPort: number;
   readonly maxBodyBytes: number;
   readonly maxDecompressedBytes: number;
-  /** Model folder; '' for none. */
+  /** Score with a learned model (rules only when false). */
+  readonly useModel: boolean;
+  /** Model folder; '' for the bundled `models/default`. */
   readonly modelDir: string;
+  /** Load the bundled `rules/default.yaml` first. */
+  readonly defaultRules: boolean;
+  /** Rule files applied after the bundled ones, in order: later files append to and override earlier ones. */
   readonly rulesFiles: readonly string[];
   /** Tool catalog YAML; '' infers every tool's category from its name. */
   readonly catalogFile: string;
@@ -54,7 +59,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   apiPort: 8080,
   maxBodyBytes: 8 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024,
+  useModel: true,
   modelDir: '',
+  defaultRules: true,
   rulesFiles: [],
   catalogFile: '',
   apiTokens: [],

@@ -1,3 +1,5 @@
 export type { Detector, DetectorContext } from './detector.js';
 export type { Finding, Severity } from './finding.js';
 export { SEVERITIES, severityRank } from './finding.js';
+export { provisionalScale, severityForScore } from './evidence-scale.js';
+export type { EvidenceScale } from './evidence-scale.js';

@@ -1,5 +1,76 @@
 import type { Finding } from '../detectors/finding.js';
+import type { EmpiricalScale } from './empirical-scale.js';
 import type { RiskLevel } from './risk.js';
+
+/** A score of 1 would be infinite evidence; cap each kind at this many bits. */
+const MAX_BITS_PER_KIND = 40;
+
+export interface CombinedRisk {
+  /** 0..1: with a calibration, the share of benign training sessions with less evidence. */
+  readonly risk: number;
+  /** Summed evidence, in bits. */
+  readonly bits: number;
+  /** The strongest finding of each kind that contributed, strongest first. */
+  readonly drivers: readonly Finding[];
+}
+
+/**
+ * Weight of each kind's bits in the sum (kind = `detector/finding id`; 1 when not listed). Evidence about
+ * reads only (a different read, an odd end, more calls, an unfamiliar prompt) is how another model takes
+ * another legitimate path; it ranks sessions but should not raise an alert alone: harm needs an action.
+ */
+export const DEFAULT_EVIDENCE_WEIGHTS: Readonly<Record<string, number>> = {
+  'markov/improbable-transition': 0.1,
+  'markov/improbable-end': 0.1,
+  'clusters/rare-tool': 0.1,
+  'clusters/unusual-call-count': 0.1,
+  'clusters/prompt-out-of-distribution': 0.1,
+};
+
+export interface CombineOptions {
+  /** Fitted on the bits of held-out benign sessions: maps the sum to 0..1. */
+  readonly calibration?: EmpiricalScale;
+  readonly weights?: Readonly<Record<string, number>>;
+  /** Only findings completed at or before this call count (how the risk stood then). */
+  readonly upToCallIndex?: number;
+}
+
+/**
+ * One risk from many findings. Each finding's score is read as 1 - p, with p the chance of evidence
+ * this strong in normal traffic (the learned detectors calibrate theirs that way; a rule's score is
+ * taken at its word). Within one kind (detector + finding id) only the strongest counts, so a long
+ * session does not pile up weak evidence; across kinds the -log2 p add up, as independent evidence
+ * would (a noisy-OR: 1 - prod p), each times its kind's weight. `calibration`, fitted on the bits of
+ * held-out benign sessions, maps the sum back to 0..1 so that thresholds read as false-positive rates.
+ */
+export function combineRisk(findings: readonly Finding[], options: CombineOptions = {}): CombinedRisk {
+  const weights = options.weights ?? DEFAULT_EVIDENCE_WEIGHTS;
+  const upTo = options.upToCallIndex ?? Number.POSITIVE_INFINITY;
+  const strongest = new Map<string, Finding>();
+  for (const finding of findings) {
+    if (finding.callIndex > upTo) continue;
+    const kind = `${finding.detector}/${finding.id}`;
+    const current = strongest.get(kind);
+    if (current === undefined || finding.score > current.score) strongest.set(kind, finding);
+  }
+  let bits = 0;
+  for (const [kind, finding] of strongest) bits += (weights[kind] ?? 1) * findingBits(finding.score);
+  const drivers = [...strongest.values()].filter((f) => f.score > 0).sort((a, b) => b.score - a.score);
+  const risk = options.calibration === undefined ? 1 - 2 ** -bits : options.calibration.scale(bits);
+  return { risk, bits, drivers };
+}
+
+export function findingBits(score: number): number {
+  if (!(score > 0)) return 0;
+  return Math.min(MAX_BITS_PER_KIND, -Math.log2(Math.max(1 - score, 2 ** -MAX_BITS_PER_KIND)));
+}
+
+/** Findings → one 0..1 risk, optionally as it stood after a given call. */
+export type RiskCombiner = (findings: readonly Finding[], upToCallIndex?: number) => number;
+
+export function riskCombiner(options: Omit<CombineOptions, 'upToCallIndex'> = {}): RiskCombiner {
+  return (findings, upToCallIndex) => combineRisk(findings, { ...options, ...(upToCallIndex !== undefined ? { upToCallIndex } : {}) }).risk;
+}
 
 /** Score at which each level starts; below `low` the level is `none`. */
 export interface LevelThresholds {
@@ -9,26 +80,8 @@ export interface LevelThresholds {
   readonly critical: number;
 }
 
+/** Without a calibrated model: the noisy-OR of finding scores, cut at fixed points. */
 export const DEFAULT_LEVEL_THRESHOLDS: LevelThresholds = { low: 0.15, medium: 0.35, high: 0.6, critical: 0.85 };
-
-/**
- * Combines findings into one risk in 0..1 by noisy-OR: independent pieces of evidence each leave a
- * chance that the session is benign, and the risk is one minus their product. Repeats of one finding
- * (same detector and id, e.g. a rule firing on every call) count once, at their strongest, so a long
- * session is not risky merely for being long.
- */
-export function combineFindings(findings: readonly Finding[], upToCallIndex = Number.POSITIVE_INFINITY): number {
-  const strongest = new Map<string, number>();
-  for (const finding of findings) {
-    if (finding.callIndex > upToCallIndex) continue;
-    const key = `${finding.detector}\u0000${finding.id}`;
-    const score = Math.min(1, Math.max(0, finding.score));
-    if ((strongest.get(key) ?? 0) < score) strongest.set(key, score);
-  }
-  let benign = 1;
-  for (const score of strongest.values()) benign *= 1 - score;
-  return 1 - benign;
-}
 
 export function levelOf(score: number, thresholds: LevelThresholds): RiskLevel {
   if (score >= thresholds.critical) return 'critical';
@@ -42,10 +95,10 @@ export function levelOf(score: number, thresholds: LevelThresholds): RiskLevel {
  * The first call index after which the combined risk reached `threshold`, or -1: how early an alert
  * would have come had the session been scored as it streamed.
  */
-export function firstCallAtRisk(findings: readonly Finding[], threshold: number): number {
+export function firstCallAtRisk(findings: readonly Finding[], threshold: number, combine: RiskCombiner): number {
   const indices = [...new Set(findings.map((finding) => finding.callIndex))].sort((a, b) => a - b);
   for (const index of indices) {
-    if (combineFindings(findings, index) >= threshold) return index;
+    if (combine(findings, index) >= threshold) return index;
   }
   return -1;
 }

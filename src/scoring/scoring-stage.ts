@@ -10,14 +10,16 @@ import { Session } from '../session/session.js';
 import type { SessionLimits } from '../session/session.js';
 import type { SessionStore } from '../session/session-store.js';
 import type { EscalationPolicy } from './escalation-policy.js';
-import type { LevelThresholds } from './risk-combiner.js';
-import { combineFindings, levelOf } from './risk-combiner.js';
+import type { LevelThresholds, RiskCombiner } from './risk-combiner.js';
+import { levelOf } from './risk-combiner.js';
 import type { Alert, EscalationSignal, ScoreUpdate } from './risk.js';
 
 export interface ScoringStageOptions {
   readonly store: SessionStore;
   readonly detectors: readonly Detector[];
   readonly policy: EscalationPolicy;
+  /** Findings → risk: the model's calibrated combiner, or the plain noisy-OR. */
+  readonly combine: RiskCombiner;
   readonly levels: LevelThresholds;
   /** Findings at or above this severity are published as alerts. */
   readonly alertSeverity: Severity;
@@ -209,7 +211,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private rescore(session: Session, nowMs: number): void {
-    session.score = combineFindings(session.findings);
+    session.score = this.options.combine(session.findings);
     session.level = levelOf(session.score, this.options.levels);
     this.publishAlerts(session, nowMs);
     this.escalate(session, nowMs);

@@ -1,15 +1,44 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
 import type { Detector } from '../detectors/detector.js';
+import { RuleSetManager, createRuleDetector } from '../detectors/rules/index.js';
 import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
-import type { LevelThresholds } from '../scoring/risk-combiner.js';
+import type { EscalationOptions } from '../scoring/escalation-policy.js';
+import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
+import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
+import { loadModel } from '../training/load-model.js';
 
-/** The catalog and detectors a pipeline runs with, from the configured files. */
+/** Shipped with the package: the generic rules and the model trained from datasets/. */
+export const BUNDLED_RULES = fileURLToPath(new URL('../../rules/default.yaml', import.meta.url));
+export const BUNDLED_MODEL = fileURLToPath(new URL('../../models/default', import.meta.url));
+
+/** The catalog, detectors and risk calibration a pipeline runs with, from the configured files. */
 export interface DetectionSetup {
   readonly catalog: ToolCatalog;
   readonly detectors: readonly Detector[];
-  readonly levels?: LevelThresholds;
+  readonly rules: RuleSetManager;
+  readonly combine: RiskCombiner;
+  readonly levels: LevelThresholds;
+  /** Escalation thresholds on the calibrated risk, when a model sets them. */
+  readonly escalation: EscalationOptions;
   close(): Promise<void>;
+}
+
+/**
+ * Levels on a calibrated risk (the share of benign training sessions with less evidence): `high` is
+ * the model's alert threshold (its target false-positive rate), the others a decade either side.
+ */
+function calibratedLevels(alertThreshold: number): LevelThresholds {
+  const tail = 1 - alertThreshold;
+  return {
+    low: Math.max(0, 1 - tail * 10),
+    medium: Math.max(0, 1 - tail * 5),
+    high: alertThreshold,
+    critical: 1 - tail / 10,
+  };
 }
 
 /** Loads catalog, rules and model as configured; a bad file stops start-up with a message naming it. */
@@ -19,13 +48,47 @@ export async function loadDetectionSetup(
   extraDetectors: readonly Detector[] = [],
 ): Promise<DetectionSetup> {
   const catalog = config.catalogFile === '' ? new ToolCatalog() : await loadToolCatalog(config.catalogFile);
-  const detectors: Detector[] = [...extraDetectors];
+
+  const rules = new RuleSetManager();
+  const ruleFiles = [...(config.defaultRules ? [BUNDLED_RULES] : []), ...config.rulesFiles];
+  const loaded = await rules.load(ruleFiles);
+  if (!loaded.ok) throw new Error(`rule files rejected:\n${loaded.report}`);
+  if (loaded.warnings.length > 0) logger.warn({ report: loaded.report }, 'rule files loaded with warnings');
+  rules.onReload((outcome) => {
+    if (outcome.ok) logger.info({ trigger: outcome.trigger, version: outcome.version }, 'rules reloaded');
+    else logger.error({ trigger: outcome.trigger, report: outcome.report }, 'rule reload rejected; the running rules stay');
+  });
+
+  const detectors: Detector[] = [createRuleDetector(rules)];
+  let combine = riskCombiner();
+  let levels = DEFAULT_LEVEL_THRESHOLDS;
+  let escalation = config.escalation;
+  const modelDir = !config.useModel ? '' : config.modelDir !== '' ? config.modelDir : existsSync(join(BUNDLED_MODEL, 'manifest.json')) ? BUNDLED_MODEL : '';
+  if (modelDir !== '') {
+    const model = await loadModel(modelDir, (message) => logger.info({ model: modelDir }, message));
+    detectors.push(model.markov, model.clusters);
+    combine = (findings, upToCallIndex) =>
+      model.combine(upToCallIndex === undefined ? findings : findings.filter((f) => f.callIndex <= upToCallIndex)).risk;
+    levels = calibratedLevels(model.alertThreshold);
+    escalation = { ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium };
+  } else {
+    logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
+  }
+  detectors.push(...extraDetectors);
   for (const detector of detectors) await detector.preload();
-  logger.info({ detectors: detectors.map((d) => d.id), catalog: config.catalogFile || '(inferred)' }, 'detection loaded');
+  logger.info(
+    { detectors: detectors.map((d) => d.id), rules: ruleFiles, model: modelDir || '(none)', catalog: config.catalogFile || '(inferred)' },
+    'detection loaded',
+  );
   return {
     catalog,
     detectors,
+    rules,
+    combine,
+    levels,
+    escalation,
     async close() {
+      await rules.close();
       await Promise.all(detectors.map((detector) => detector.shutdown()));
     },
   };

@@ -5,9 +5,10 @@ import { IngestStage } from '../ingest/ingest-stage.js';
 import { SpanNormalizer } from '../normalize/span-normalizer.js';
 import type { ToolCatalog } from '../normalize/tool-catalog.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
+import type { EscalationOptions } from '../scoring/escalation-policy.js';
 import { EscalationPolicy } from '../scoring/escalation-policy.js';
-import type { LevelThresholds } from '../scoring/risk-combiner.js';
-import { DEFAULT_LEVEL_THRESHOLDS } from '../scoring/risk-combiner.js';
+import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
+import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
 import { ScoringStage } from '../scoring/scoring-stage.js';
 import { LruSessionStore } from '../session/session-store.js';
 
@@ -17,8 +18,10 @@ export interface PipelineParts {
   readonly detectors: readonly Detector[];
   readonly sink: ScoreSink;
   readonly logger: Logger;
-  /** Level thresholds from the model's calibration; the defaults otherwise. */
+  /** From the model's calibration; the uncalibrated defaults otherwise. */
+  readonly combine?: RiskCombiner;
   readonly levels?: LevelThresholds;
+  readonly escalation?: EscalationOptions;
   readonly clock?: () => number;
 }
 
@@ -36,11 +39,12 @@ export interface Pipeline {
 export function createPipeline(parts: PipelineParts): Pipeline {
   const { config, logger } = parts;
   const store = new LruSessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs });
-  const policy = new EscalationPolicy(config.escalation);
+  const policy = new EscalationPolicy(parts.escalation ?? config.escalation);
   const scoring = new ScoringStage({
     store,
     detectors: parts.detectors,
     policy,
+    combine: parts.combine ?? riskCombiner(),
     levels: parts.levels ?? DEFAULT_LEVEL_THRESHOLDS,
     alertSeverity: config.alertSeverity,
     sink: parts.sink,

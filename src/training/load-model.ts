@@ -14,8 +14,8 @@ import {
   type ClusterState,
   type PromptResolver,
 } from '../detectors/clusters/index.js';
-import { combineRisk, type CombinedRisk } from './combine-risk.js';
-import { EmpiricalScale } from './empirical-scale.js';
+import { combineRisk, type CombinedRisk } from '../scoring/risk-combiner.js';
+import { EmpiricalScale } from '../scoring/empirical-scale.js';
 import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
 
 export interface LoadedModel {

@@ -1,4 +1,4 @@
-import type { SerializedEmpiricalScale } from './empirical-scale.js';
+import type { SerializedEmpiricalScale } from '../scoring/empirical-scale.js';
 import type { Threshold } from './calibrate.js';
 
 /** Bumped when a file's meaning changes; loadModel refuses other versions. */

@@ -7,9 +7,9 @@ import {
   MARKOV_EVIDENCE,
   MarkovModel,
   createMarkovDetector,
-  type EvidenceScale,
   type MarkovStep,
 } from '../detectors/markov/index.js';
+import type { EvidenceScale } from '../detectors/evidence-scale.js';
 import {
   CLUSTERS_DETECTOR_ID,
   CLUSTER_EVIDENCE,
@@ -26,8 +26,8 @@ import {
 } from '../detectors/clusters/index.js';
 import { calibrate } from './calibrate.js';
 import { usagePredictionScore } from './usage-prediction-score.js';
-import { DEFAULT_EVIDENCE_WEIGHTS, findingBits } from './combine-risk.js';
-import { EmpiricalScale } from './empirical-scale.js';
+import { DEFAULT_EVIDENCE_WEIGHTS, findingBits } from '../scoring/risk-combiner.js';
+import { EmpiricalScale } from '../scoring/empirical-scale.js';
 import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
 import { replaySession, type NormalizedSession } from './replay-session.js';
 

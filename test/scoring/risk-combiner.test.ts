@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/detectors/finding.js';
-import { combineFindings, firstCallAtRisk, levelOf, DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
+import { combineRisk, firstCallAtRisk, levelOf, riskCombiner, DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
+
+const plain = riskCombiner({ weights: {} });
+const combineFindings = (findings: readonly Finding[], upTo?: number): number => plain(findings, upTo);
 
 function finding(id: string, score: number, callIndex: number, detector = 'test'): Finding {
   return { detector, id, severity: 'medium', score, message: id, callIndex, spanIds: [] };
 }
 
-describe('combineFindings', () => {
+describe('combineRisk without a calibration (noisy-OR)', () => {
   it('is zero without findings and a noisy-OR of independent evidence', () => {
     expect(combineFindings([])).toBe(0);
     expect(combineFindings([finding('a', 0.5, 0), finding('b', 0.5, 1)])).toBeCloseTo(0.75, 10);
@@ -18,8 +21,13 @@ describe('combineFindings', () => {
     expect(combineFindings(repeated)).toBeCloseTo(0.5, 10);
   });
 
+  it('weights read-only evidence kinds down by default', () => {
+    const read = combineRisk([finding('improbable-transition', 0.75, 0, 'markov')]).risk;
+    expect(read).toBeCloseTo(1 - 2 ** -0.2, 10);
+  });
+
   it('clamps scores outside 0..1 and can stop at a call index', () => {
-    expect(combineFindings([finding('a', 1.7, 0)])).toBe(1);
+    expect(combineFindings([finding('a', 1.7, 0)])).toBeCloseTo(1, 9);
     expect(combineFindings([finding('a', -1, 0)])).toBe(0);
     expect(combineFindings([finding('a', 0.5, 0), finding('b', 0.5, 3)], 2)).toBeCloseTo(0.5, 10);
   });
@@ -28,9 +36,9 @@ describe('combineFindings', () => {
 describe('firstCallAtRisk', () => {
   it('finds the first call after which the combined risk reaches the threshold', () => {
     const findings = [finding('a', 0.4, 1), finding('b', 0.4, 4), finding('c', 0.9, 7)];
-    expect(firstCallAtRisk(findings, 0.6)).toBe(4);
-    expect(firstCallAtRisk(findings, 0.3)).toBe(1);
-    expect(firstCallAtRisk(findings, 0.999)).toBe(-1);
+    expect(firstCallAtRisk(findings, 0.6, plain)).toBe(4);
+    expect(firstCallAtRisk(findings, 0.3, plain)).toBe(1);
+    expect(firstCallAtRisk(findings, 0.999, plain)).toBe(-1);
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert, EscalationSignal, ScoreUpdate } from '../../src/scoring/risk.js';
 import type { ScoreSink } from '../../src/outputs/score-sink.js';
 import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
-import { DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
+import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../src/scoring/risk-combiner.js';
 import { ScoringStage } from '../../src/scoring/scoring-stage.js';
 import { LruSessionStore } from '../../src/session/session-store.js';
 import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
@@ -36,6 +36,7 @@ function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
     store,
     detectors: [detector],
     policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
+    combine: riskCombiner(),
     levels: DEFAULT_LEVEL_THRESHOLDS,
     alertSeverity: 'high',
     sink,
@@ -173,7 +174,8 @@ describe('ScoringStage', () => {
       store,
       detectors: [broken],
       policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-      levels: DEFAULT_LEVEL_THRESHOLDS,
+      combine: riskCombiner(),
+    levels: DEFAULT_LEVEL_THRESHOLDS,
       alertSeverity: 'high',
       sink,
       limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },

@@ -78,6 +78,8 @@ describe.each<NatsMode>(['core', 'jetstream'])('chainwatch service, NATS %s mode
       apiHost: '127.0.0.1',
       apiPort: 0,
       apiTokens: [TOKEN],
+      useModel: false,
+      defaultRules: false,
     });
     service = await startChainwatchService(config, pino({ level: 'silent' }), {
       extraDetectors: [categoryChainDetector('pii_access', 'external_communication')],

@@ -9,5 +9,3 @@ export type {
 } from './markov-model.js';
 export { createMarkovDetector, MARKOV_DETECTOR_ID, MARKOV_EVIDENCE, formatProbability } from './markov-detector.js';
 export type { MarkovDetectorOptions, MarkovState, MarkovEvidence } from './markov-detector.js';
-export { provisionalScale, severityForScore } from './evidence-scale.js';
-export type { EvidenceScale } from './evidence-scale.js';

@@ -2,7 +2,7 @@ import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
 import type { SessionView } from '../../session/session-view.js';
 import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
-import { type EvidenceScale, provisionalScale, severityForScore } from './evidence-scale.js';
+import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
 
 export interface MarkovDetectorOptions {
   /** The prompt's cluster, -1 when none fits; absent: the global model only. */

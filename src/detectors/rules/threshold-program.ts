@@ -174,7 +174,7 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
         detail = `(${value} calls within ${window})`;
         break;
       case 'distinct':
-        detail = `(${value} distinct ${spec.field!.text} within ${window}: ${values!.join(', ')})`;
+        detail = `(${value} distinct ${spec.field!.text} values within ${window}: ${values!.join(', ')})`;
         break;
       case 'sum':
         detail = `(${spec.field!.text} adds up to ${Number(value.toFixed(3))} within ${window})`;

@@ -71,10 +71,10 @@ export const AGENT_APPS: Readonly<Record<AgentService, AgentApp>> = {
 
 /** Which apps people of a department use, and how much. */
 export const DEPARTMENT_APPS: Readonly<Record<Department, readonly (readonly [AgentService, number])[]>> = {
-  sales: [['sales-copilot', 0.8], ['workplace-assistant', 0.2]],
-  support: [['support-assistant', 0.85], ['workplace-assistant', 0.15]],
-  engineering: [['devops-agent', 0.75], ['data-analyst', 0.1], ['workplace-assistant', 0.15]],
-  data: [['data-analyst', 0.85], ['workplace-assistant', 0.15]],
-  finance: [['finance-assistant', 0.8], ['data-analyst', 0.1], ['workplace-assistant', 0.1]],
+  sales: [['sales-copilot', 0.88], ['workplace-assistant', 0.12]],
+  support: [['support-assistant', 0.9], ['workplace-assistant', 0.1]],
+  engineering: [['devops-agent', 0.8], ['data-analyst', 0.1], ['workplace-assistant', 0.1]],
+  data: [['data-analyst', 0.9], ['workplace-assistant', 0.1]],
+  finance: [['finance-assistant', 0.85], ['data-analyst', 0.08], ['workplace-assistant', 0.07]],
   operations: [['workplace-assistant', 1]],
 };

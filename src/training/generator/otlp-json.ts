@@ -54,7 +54,10 @@ export function int(key: string, value: number): OtlpKeyValue {
   return { key, value: { intValue: String(Math.trunc(value)) } };
 }
 
-/** Session start (ns since the epoch) plus an offset in milliseconds, as the decimal string OTLP/JSON wants. */
+/**
+ * Session start (ns since the epoch) plus an offset in milliseconds, as the decimal string OTLP/JSON wants.
+ * Offsets keep microsecond precision, as SDKs that time spans with a monotonic clock report them.
+ */
 export function unixNano(startNs: bigint, offsetMs: number): string {
-  return (startNs + BigInt(Math.round(offsetMs * 1_000_000))).toString();
+  return (startNs + BigInt(Math.round(offsetMs * 1000)) * 1000n).toString();
 }

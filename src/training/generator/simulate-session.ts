@@ -76,11 +76,11 @@ const TECHNIQUE_WEIGHTS: Readonly<Record<AttackTechnique, number>> = {
 };
 
 /** Tool errors per call attempt (retried most of the time). */
-const CALL_ERROR_RATE = 0.03;
+const CALL_ERROR_RATE = 0.035;
 /** Benign runs that stop on a model API error. */
 const AGENT_ERROR_RATE = 0.005;
 /** Sessions whose client lists the tools of its servers first. */
-const TOOL_LIST_RATE = 0.15;
+const TOOL_LIST_RATE = 0.06;
 /** Successful lateral-sweep and denial-of-wallet attacks typed straight into the prompt by an insider. */
 const INSIDER_SHARE = 0.35;
 /** Resisted attacks whose poisoned record the agent never read. */
@@ -177,9 +177,11 @@ export function harmfulServersWithin(calls: readonly RecordedCall[], windowMs: n
   return best;
 }
 
-function toolLists(rng: Rng, service: AgentService): ToolListCall[] {
+/** The client lists the tools of each server the session goes on to use, right after connecting. */
+function toolLists(rng: Rng, calls: readonly RecordedCall[]): ToolListCall[] {
   let start = rng.float(2, 25);
-  return AGENT_APPS[service].servers.map((family) => {
+  const families = [...new Set(calls.filter((c) => c.parentSpanId === null).map((c) => c.family))];
+  return families.map((family) => {
     const call = { spanId: rng.hex(8), family, startMs: start, endMs: start + Math.min(150, rng.logNormal(60, 0.5)) };
     start += rng.float(0.3, 4);
     return call;
@@ -246,6 +248,10 @@ function buildOnce(population: Population, settings: SimulationSettings, label: 
     agentError = rng.pick(AGENT_ERRORS);
   }
 
+  // Start-time order must be unambiguous at the microsecond precision of the trace.
+  for (let i = 1; i < calls.length; i++) {
+    if (Math.round(calls[i]!.startMs * 1000) === Math.round(calls[i - 1]!.startMs * 1000)) return null;
+  }
   const firstHarmful = calls.findIndex((c) => c.harmful);
   const injSeen = calls.some((c) => c.injected);
   if (attack !== null) {
@@ -254,12 +260,12 @@ function buildOnce(population: Population, settings: SimulationSettings, label: 
     if (attack.technique === 'lateral_movement' && attack.outcome === 'success' && harmfulServersWithin(calls, 60_000) < LATERAL_MIN_SERVERS) return null;
   }
 
-  const lists = rng.chance(TOOL_LIST_RATE) && calls.length > 0 ? toolLists(rng, service) : [];
+  const lists = rng.chance(TOOL_LIST_RATE) && calls.length > 0 ? toolLists(rng, calls) : [];
   const lastEnd = calls.reduce((end, c) => Math.max(end, c.endMs), 0);
   const endMs = calls.length === 0 ? rng.logNormal(2500, 0.5) : lastEnd + Math.max(400, rng.logNormal(app.turnLatencyMs * 1.4, 0.5));
   const resultChars = calls.reduce((n, c) => n + (c.result?.length ?? 0), 0);
   const topLevel = calls.filter((c) => c.parentSpanId === null).length;
-  const startNs = BigInt(startMs) * 1_000_000n + BigInt(rng.int(0, 999_999));
+  const startNs = BigInt(startMs) * 1_000_000n + BigInt(rng.int(0, 999)) * 1000n;
   const trace = sessionTrace({
     traceId,
     rootSpanId,

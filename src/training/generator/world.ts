@@ -149,7 +149,7 @@ function phone(rng: Rng, region: SalesRegion): string {
 }
 
 function buildEmployees(rng: Rng, count: number): Employee[] {
-  const departmentWeights = [0.24, 0.24, 0.2, 0.1, 0.1, 0.12];
+  const departmentWeights = [0.24, 0.24, 0.21, 0.12, 0.11, 0.08];
   const seen = new Set<string>();
   const employees: Employee[] = [];
   for (let i = 0; i < count; i++) {

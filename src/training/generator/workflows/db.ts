@@ -6,7 +6,7 @@ import { connected, csv, isoDay, json, money, pickPeriod, weave } from './common
 
 export const WAREHOUSE_TABLES: Readonly<Record<string, readonly string[]>> = {
   orders: ['order_id', 'customer_id', 'region', 'amount_usd', 'currency', 'status', 'created_at'],
-  customers: ['customer_id', 'account_id', 'name', 'email', 'phone', 'country', 'plan', 'signup_date'],
+  customers: ['customer_id', 'account_id', 'name', 'email', 'phone', 'company', 'country', 'plan', 'signup_date'],
   subscriptions: ['subscription_id', 'customer_id', 'plan', 'seats', 'mrr_usd', 'status', 'started_at', 'cancelled_at'],
   events: ['event_id', 'user_id', 'event_type', 'country', 'ts', 'properties'],
   users: ['user_id', 'email', 'full_name', 'last_login', 'country', 'is_active'],

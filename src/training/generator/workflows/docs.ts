@@ -31,7 +31,7 @@ export const docsWorkflows: readonly Workflow[] = [
     id: 'docs_howto',
     suite: 'docs',
     services: AGENT_SERVICES,
-    weight: 1,
+    weight: 0.5,
     prompts: ['How do I {howto}?', 'What\'s the process to {howto}?', 'Is there a wiki page on how to {howto}?', 'remind me how to {howto}'],
     injectable: true,
     tamper: [],

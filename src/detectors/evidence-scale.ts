@@ -1,4 +1,4 @@
-import type { Severity } from '../finding.js';
+import type { Severity } from './finding.js';
 
 /**
  * Maps a detector's raw evidence (bits of surprise) to a finding score in 0..1. Training builds it from

@@ -1,4 +1,4 @@
-import type { EvidenceScale } from '../detectors/markov/index.js';
+import type { EvidenceScale } from '../detectors/evidence-scale.js';
 
 /** Most points an empirical scale keeps; larger samples are thinned to evenly spaced ranks. */
 const MAX_POINTS = 512;

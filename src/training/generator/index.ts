@@ -1,0 +1,13 @@
+export { DATASET_FILES, ENTERPRISE_MCP_DEFAULTS, generateDataset } from './generate-dataset.js';
+export type { DatasetSummary, GenerateDatasetOptions } from './generate-dataset.js';
+export { ATTACK_TECHNIQUES, INJECTION_TASKS, injectionTask, LATERAL_MIN_SERVERS } from './attack-goals.js';
+export type { AttackTechnique, InjectionTask } from './attack-goals.js';
+export { LABEL_COLUMNS } from './labels-csv.js';
+export { SESSION_LABELS } from './simulate-session.js';
+export type { LabelRow, SessionLabel } from './simulate-session.js';
+export { renderToolCatalogYaml, serverAddress, SERVER_FAMILIES, TOOL_SPECS, toolSpec } from './tool-catalog.js';
+export type { ServerFamily, ToolSpec } from './tool-catalog.js';
+export { WORKFLOWS } from './workflows/index.js';
+export type { Suite, Workflow } from './workflow.js';
+export { createRng, deriveSeed } from './prng.js';
+export type { Rng } from './prng.js';
