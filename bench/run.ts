@@ -1,3 +1,6 @@
+import { pino } from 'pino';
+import { resolveConfig } from '../src/config/service-config.js';
+import { loadDetectionSetup } from '../src/service/detection-setup.js';
 import { benchPipelineThroughput } from './pipeline-throughput.js';
 import { benchSessionFootprint } from './session-footprint.js';
 import { formatRate } from './stats.js';
@@ -9,11 +12,15 @@ const line = (text: string): void => {
 async function main(): Promise<void> {
   line('chainwatch benchmarks (medians; ratios against a baseline measured in the same run)');
   line('');
-  const throughput = await benchPipelineThroughput({ 'pass-through (no detectors)': async () => [] });
+  const logger = pino({ level: 'silent' });
+  const throughput = await benchPipelineThroughput({
+    'pass-through (no detectors)': async () => [],
+    'bundled rules': async () => (await loadDetectionSetup(resolveConfig({ useModel: false }), logger)).detectors,
+  });
   line(`OTLP protobuf, ${throughput.spans} spans per round (2,000 sessions of 1 root + 6 tool calls)`);
-  line(`  decode only (baseline)          ${formatRate(throughput.decodeSpansPerSecond)} spans`);
+  line(`  decode only (baseline)                     ${formatRate(throughput.decodeSpansPerSecond)} spans`);
   for (const [name, rate] of Object.entries(throughput.pipelineSpansPerSecond)) {
-    line(`  full pipeline, ${name.padEnd(28)} ${formatRate(rate)} spans   ratio ${(rate / throughput.decodeSpansPerSecond).toFixed(2)}`);
+    line(`  full pipeline, ${name.padEnd(28)}${formatRate(rate)} spans   ratio ${(rate / throughput.decodeSpansPerSecond).toFixed(2)}`);
   }
   line('');
   const footprint = benchSessionFootprint(1_000_000);

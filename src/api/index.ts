@@ -6,3 +6,4 @@ export { BEARER_CHALLENGE, createBearerCheck } from './bearer-auth.js';
 export { ApiConfigError } from './errors.js';
 export type { OtlpReceiverOptions } from './otlp-receiver.js';
 export { createOtlpReceiver, OTLP_TRACES_PATH } from './otlp-receiver.js';
+export { registerRuleRoutes } from './rules-routes.js';

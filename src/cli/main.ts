@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { API_TOKENS_ENV } from '../api/api-tokens.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { configFromEnv, resolveConfig } from '../config/service-config.js';
+import { checkRuleFiles } from '../detectors/rules/index.js';
+import { BUNDLED_RULES } from '../service/detection-setup.js';
 import { scoreTraceFiles } from './score-command.js';
 import { startChainwatchService } from '../service/chainwatch-service.js';
 
@@ -116,6 +118,18 @@ program
       `scored ${summary.sessions} sessions from ${summary.lines} lines (${summary.badLines} bad lines, ` +
         `${summary.spans} spans, ${summary.rejectedSpans} rejected) -> ${flags.out}\n`,
     );
+  });
+
+const rules = program.command('rules').description('rule files');
+rules
+  .command('check')
+  .description('compile rule files as the service would; print every located error and warning')
+  .argument('<file...>', 'rule files, in override order (later files tune earlier ones)')
+  .option('--with-defaults', 'check the files on top of the bundled rules/default.yaml', false)
+  .action(async (files: string[], flags: { withDefaults: boolean }) => {
+    const result = await checkRuleFiles(flags.withDefaults ? [BUNDLED_RULES, ...files] : files);
+    process.stdout.write(`${result.report}\n`);
+    process.exitCode = result.ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -5,7 +5,10 @@ export interface Progress {
   stop(): void;
 }
 
-/** A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean). */
+/**
+ * A progress bar on stderr when it is a terminal; nothing otherwise (CI logs stay clean). Without a
+ * total it counts lines and redraws every 100; with one it shows the share done and redraws each step.
+ */
 export function createProgress(enabled: boolean, label: string, total = 0): Progress {
   if (!enabled || !process.stderr.isTTY) return { tick() {}, stop() {} };
   const bar = new SingleBar(
@@ -17,16 +20,35 @@ export function createProgress(enabled: boolean, label: string, total = 0): Prog
     Presets.shades_classic,
   );
   bar.start(total, 0);
+  const every = total > 0 ? 1 : 100;
   let last = 0;
   return {
     tick(done: number) {
-      if (done - last < 100) return;
+      if (done - last < every) return;
       last = done;
       bar.update(done);
     },
     stop() {
       bar.update(last);
       bar.stop();
+    },
+  };
+}
+
+/** One bar per named stage of a longer job: a new stage closes the previous bar. */
+export function createStageProgress(enabled: boolean): { update(stage: string, done: number, total: number): void; stop(): void } {
+  let current: { stage: string; bar: Progress } | undefined;
+  return {
+    update(stage, done, total) {
+      if (current?.stage !== stage) {
+        current?.bar.stop();
+        current = { stage, bar: createProgress(enabled, stage, Math.max(1, total)) };
+      }
+      current.bar.tick(done);
+    },
+    stop() {
+      current?.bar.stop();
+      current = undefined;
     },
   };
 }

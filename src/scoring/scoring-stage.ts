@@ -71,14 +71,28 @@ export class ScoringStage implements EventConsumer {
   }
 
   consume(events: readonly NormalizedEvent[]): void {
-    // Roots first within a batch (they start first), so a whole trace in one batch is scored with its prompt.
-    const ordered = [...events].sort((a, b) => a.startTimeMs - b.startTimeMs);
+    // Grouped by session and in start-time order within it (roots start first, so a whole trace in one
+    // batch is scored with its prompt); consecutive events of one session resolve it once.
+    const ordered = [...events].sort(
+      (a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : a.startTimeMs - b.startTimeMs),
+    );
     const touched = new Set<Session>();
     const replay = new Set<Session>();
+    let previous: NormalizedEvent | undefined;
+    let session: Session | undefined;
     for (const event of ordered) {
       if (event.type === 'tool_list') continue;
       this.counters.events++;
-      const session = this.sessionFor(event, replay);
+      if (
+        session === undefined ||
+        previous === undefined ||
+        previous.sessionId !== event.sessionId ||
+        previous.traceId !== event.traceId ||
+        previous.sessionIdExplicit !== event.sessionIdExplicit
+      ) {
+        session = this.sessionFor(event, replay);
+      }
+      previous = event;
       session.noteSpan(event.traceId, event.service, event.startTimeMs);
       touched.add(session);
       if (event.type === 'session_root') this.applyRoot(session, event, replay);

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import { createOtlpReceiver } from '../api/otlp-receiver.js';
+import { registerRuleRoutes } from '../api/rules-routes.js';
 import { findNatsServerBinary, startPrivateNatsServer } from '../config/private-nats-server.js';
 import type { PrivateNatsServer } from '../config/private-nats-server.js';
 import type { ServiceConfig } from '../config/service-config.js';
@@ -82,6 +83,7 @@ export async function startChainwatchService(
   try {
     const setup = await loadDetectionSetup(config, logger, options.extraDetectors);
     cleanups.push(() => setup.close());
+    await setup.rules.watch();
 
     const endpoint = await natsEndpoint(config, logger);
     if (endpoint.server !== undefined) {
@@ -164,6 +166,9 @@ export async function startChainwatchService(
       allowNoAuth: config.allowNoAuth,
       ready: () => ready,
       logger: logger.child({ server: 'api' }),
+      extraRoutes: (routes) => {
+        registerRuleRoutes(routes, setup.rules);
+      },
     });
     const apiPort = await listen(api, config.apiHost, config.apiPort);
     cleanups.push(() => api.close());

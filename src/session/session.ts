@@ -24,12 +24,12 @@ export type CallPlacement = 'appended' | 'inserted' | 'duplicate' | 'dropped';
  */
 export class Session implements SessionView {
   service = '';
-  readonly traceIds: string[] = [];
+  traceIds: string[] = [];
   prompt = '';
   userId = '';
   trust: TrustLevel = 'unverified';
   attestation = '';
-  readonly calls: CallRecord[] = [];
+  calls: CallRecord[] = [];
   firstSeenMs = Number.POSITIVE_INFINITY;
   lastSeenMs = 0;
   ended = false;
@@ -58,7 +58,9 @@ export class Session implements SessionView {
 
   noteSpan(traceId: string, service: string, startTimeMs: number): void {
     if (this.service === '') this.service = service;
-    if (!this.traceIds.includes(traceId) && this.traceIds.length < this.limits.maxTraceIds) {
+    // A literal for the first entry: `push` onto an empty array reserves room for 17.
+    if (this.traceIds.length === 0) this.traceIds = [traceId];
+    else if (!this.traceIds.includes(traceId) && this.traceIds.length < this.limits.maxTraceIds) {
       this.traceIds.push(traceId);
     }
     if (startTimeMs < this.firstSeenMs) this.firstSeenMs = startTimeMs;
@@ -118,7 +120,9 @@ export class Session implements SessionView {
     let position = this.calls.length;
     while (position > 0 && this.calls[position - 1]!.event.startTimeMs > event.startTimeMs) position--;
     if (position === this.calls.length) {
-      this.calls.push({ index: position, event, origin });
+      const record = { index: position, event, origin };
+      if (position === 0) this.calls = [record];
+      else this.calls.push(record);
       return 'appended';
     }
     this.calls.splice(position, 0, { index: position, event, origin });

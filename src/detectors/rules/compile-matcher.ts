@@ -19,11 +19,18 @@ type LeafTest = (leaf: string | number | boolean, call: CallRecord, session: Ses
 
 /**
  * Which events a matcher can possibly match, for indexing: an event can match only if its tool is in
- * `tools` or its category in `categories`. null means any event may match.
+ * `tools` or matches one of `globs`, or its category, effect, sensitivity or cost is listed.
+ * null means any event may match.
  */
 export interface Route {
   readonly tools: ReadonlySet<string>;
+  readonly globs: readonly ((tool: string) => boolean)[];
   readonly categories: ReadonlySet<string>;
+  readonly effects: ReadonlySet<string>;
+  /** Events with `toolClass.sensitive` set. */
+  readonly sensitive: boolean;
+  /** Events with a cost above 0. */
+  readonly costly: boolean;
 }
 
 /** How far back `from_tool_output` looks for an earlier result holding the value. */
@@ -66,24 +73,13 @@ export function compileMatcher(matcher: MatcherAst): CallTest {
 /** The route of a matcher (see `Route`); null when it can match any tool. */
 export function routeOf(matcher: MatcherAst): Route | null {
   switch (matcher.kind) {
-    case 'field': {
-      if (matcher.ignoreCase || matcher.field.path.length > 0) return null;
-      if (matcher.field.base !== 'tool' && matcher.field.base !== 'category') return null;
-      for (const predicate of matcher.predicates) {
-        let values: readonly Scalar[] | undefined;
-        if (predicate.op === 'equals') values = [predicate.value];
-        else if (predicate.op === 'in') values = predicate.set.values;
-        if (values === undefined) continue;
-        const set = new Set(values.map(String));
-        return matcher.field.base === 'tool' ? { tools: set, categories: new Set() } : { tools: new Set(), categories: set };
-      }
-      return null;
-    }
+    case 'field':
+      return fieldRoute(matcher);
     case 'all': {
       let best: Route | null = null;
       for (const item of matcher.items) {
         const route = routeOf(item);
-        if (route !== null && (best === null || routeSize(route) < routeSize(best))) best = route;
+        if (route !== null && (best === null || routeCost(route) < routeCost(best))) best = route;
       }
       return best;
     }
@@ -95,19 +91,91 @@ export function routeOf(matcher: MatcherAst): Route | null {
   }
 }
 
-export function unionRoutes(routes: readonly (Route | null)[]): Route | null {
-  const tools = new Set<string>();
-  const categories = new Set<string>();
-  for (const route of routes) {
-    if (route === null) return null;
-    for (const tool of route.tools) tools.add(tool);
-    for (const category of route.categories) categories.add(category);
-  }
-  return { tools, categories };
+/** Does an event with these properties pass the route? */
+export function routeAdmits(route: Route, tool: string, category: string, effect: string, sensitive: boolean, cost: number): boolean {
+  if (route.tools.has(tool) || route.categories.has(category) || route.effects.has(effect)) return true;
+  if ((route.sensitive && sensitive) || (route.costly && cost > 0)) return true;
+  for (const glob of route.globs) if (glob(tool)) return true;
+  return false;
 }
 
-function routeSize(route: Route): number {
-  return route.tools.size + route.categories.size;
+const EMPTY = new Set<string>();
+
+function route(parts: Partial<Route>): Route {
+  return {
+    tools: parts.tools ?? EMPTY,
+    globs: parts.globs ?? [],
+    categories: parts.categories ?? EMPTY,
+    effects: parts.effects ?? EMPTY,
+    sensitive: parts.sensitive ?? false,
+    costly: parts.costly ?? false,
+  };
+}
+
+function fieldRoute(matcher: Extract<MatcherAst, { kind: 'field' }>): Route | null {
+  const { field, ignoreCase } = matcher;
+  if (field.path.length > 0) return null;
+  for (const predicate of matcher.predicates) {
+    let values: readonly Scalar[] | undefined;
+    if (predicate.op === 'equals') values = [predicate.value];
+    else if (predicate.op === 'in') values = predicate.set.values;
+    switch (field.base) {
+      case 'tool':
+        if (values !== undefined && !ignoreCase) return route({ tools: new Set(values.map(String)) });
+        if (predicate.op === 'glob') {
+          return route({ globs: [picomatch(predicate.set.values.map(String), { dot: true, nocase: ignoreCase })] });
+        }
+        break;
+      case 'category':
+        if (values !== undefined) return route({ categories: new Set(values.map(String)) });
+        break;
+      case 'effect':
+        if (values !== undefined) return route({ effects: new Set(values.map(String)) });
+        break;
+      case 'sensitive':
+        if (predicate.op === 'equals' && predicate.value === true) return route({ sensitive: true });
+        break;
+      case 'cost':
+        if ((predicate.op === 'gt' && predicate.value >= 0) || (predicate.op === 'gte' && predicate.value > 0)) {
+          return route({ costly: true });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return null;
+}
+
+export function unionRoutes(routes: readonly (Route | null)[]): Route | null {
+  const tools = new Set<string>();
+  const globs: ((tool: string) => boolean)[] = [];
+  const categories = new Set<string>();
+  const effects = new Set<string>();
+  let sensitive = false;
+  let costly = false;
+  for (const each of routes) {
+    if (each === null) return null;
+    for (const tool of each.tools) tools.add(tool);
+    globs.push(...each.globs);
+    for (const category of each.categories) categories.add(category);
+    for (const effect of each.effects) effects.add(effect);
+    sensitive ||= each.sensitive;
+    costly ||= each.costly;
+  }
+  return { tools, globs, categories, effects, sensitive, costly };
+}
+
+/** Rough share of calls a route lets through: exact tools are narrowest, effects widest. */
+function routeCost(each: Route): number {
+  return (
+    each.tools.size +
+    2 * each.globs.length +
+    4 * each.categories.size +
+    8 * each.effects.size +
+    (each.sensitive ? 8 : 0) +
+    (each.costly ? 4 : 0)
+  );
 }
 
 function compileField(matcher: Extract<MatcherAst, { kind: 'field' }>): CallTest {

@@ -94,6 +94,7 @@ export class RuleLoadError extends Error {
 
 /** The closest candidate within a small edit distance, for "did you mean" hints. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  candidates = [...candidates];
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
@@ -103,7 +104,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDistance = distance;
     }
   }
-  return best;
+  if (best !== undefined || word.length < 3) return best;
+  // A shortened name (`pii` for `pii_access`): suggest the only candidate that starts with it.
+  const prefixed = [...candidates].filter((candidate) => candidate.startsWith(word));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
 }
 
 export function didYouMean(word: string, candidates: Iterable<string>): string {

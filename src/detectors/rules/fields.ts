@@ -154,13 +154,22 @@ export function someAtPath(
 /** The first value at a field (through its path), undefined when absent. */
 export function fieldValue(ref: FieldRef, call: CallRecord, session: SessionView): unknown {
   const root = baseValue(ref.base, call, session, ref.path.length > 0);
-  if (ref.path.length === 0) return root;
-  let found: unknown;
-  someAtPath(root, ref.path, 0, (value) => {
-    found = value;
-    return true;
-  });
-  return found;
+  return ref.path.length === 0 ? root : firstAtPath(root, ref.path, 0);
+}
+
+function firstAtPath(root: unknown, path: readonly string[], from: number): unknown {
+  if (from === path.length) return root;
+  if (root === null || typeof root !== 'object') return undefined;
+  const segment = path[from]!;
+  if (segment === '*') {
+    for (const child of Array.isArray(root) ? root : Object.values(root)) {
+      const found = firstAtPath(child, path, from + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!Object.prototype.hasOwnProperty.call(root, segment)) return undefined;
+  return firstAtPath((root as Record<string, unknown>)[segment], path, from + 1);
 }
 
 const argsKeyCache = new WeakMap<ToolCallEvent, string>();

@@ -1,4 +1,5 @@
 import type { ToolCallEvent } from '../../normalize/events.js';
+import { routeAdmits } from './compile-matcher.js';
 import type { CompiledRule } from './compiled-rule.js';
 
 export interface RuleSetSummary {
@@ -27,9 +28,6 @@ export class CompiledRuleSet {
   readonly version = ++versions;
   /** Rules by fingerprint: how per-session state finds its rule again after a reload. */
   readonly byFingerprint: ReadonlyMap<string, CompiledRule>;
-  private readonly byTool = new Map<string, CompiledRule[]>();
-  private readonly byCategory = new Map<string, CompiledRule[]>();
-  private readonly unindexed: CompiledRule[] = [];
   private readonly cache = new Map<string, readonly CompiledRule[]>();
 
   constructor(
@@ -37,14 +35,6 @@ export class CompiledRuleSet {
     readonly summary: RuleSetSummary,
   ) {
     this.byFingerprint = new Map(rules.map((rule) => [rule.fingerprint, rule]));
-    for (const rule of rules) {
-      if (rule.route === null) {
-        this.unindexed.push(rule);
-        continue;
-      }
-      for (const tool of rule.route.tools) push(this.byTool, tool, rule);
-      for (const category of rule.route.categories) push(this.byCategory, category, rule);
-    }
   }
 
   static empty(): CompiledRuleSet {
@@ -59,29 +49,23 @@ export class CompiledRuleSet {
     });
   }
 
-  /** The rules a call can match, in rule order. */
+  /** The rules a call can match, in rule order; computed once per tool class and cached. */
   candidates(event: ToolCallEvent): readonly CompiledRule[] {
     if (this.rules.length === 0) return NONE;
-    const cacheKey = `${event.tool}\u0000${event.toolClass.category}`;
+    const toolClass = event.toolClass;
+    const costly = toolClass.cost > 0;
+    const cacheKey = `${event.tool}\u0000${toolClass.category}\u0000${toolClass.effect}\u0000${toolClass.sensitive ? 1 : 0}${costly ? 1 : 0}`;
     const cached = this.cache.get(cacheKey);
     if (cached !== undefined) return cached;
-    const found = merge(this.byTool.get(event.tool), this.byCategory.get(event.toolClass.category), this.unindexed);
-    if (this.cache.size < CANDIDATE_CACHE) this.cache.set(cacheKey, found);
-    return found;
+    const found: CompiledRule[] = [];
+    for (const rule of this.rules) {
+      const route = rule.route;
+      if (route === null || routeAdmits(route, event.tool, toolClass.category, toolClass.effect, toolClass.sensitive, toolClass.cost)) {
+        found.push(rule);
+      }
+    }
+    const result = found.length === 0 ? NONE : found;
+    if (this.cache.size < CANDIDATE_CACHE) this.cache.set(cacheKey, result);
+    return result;
   }
-}
-
-function push(map: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [rule]);
-  else if (list[list.length - 1] !== rule) list.push(rule);
-}
-
-function merge(...lists: (readonly CompiledRule[] | undefined)[]): readonly CompiledRule[] {
-  const present = lists.filter((list): list is readonly CompiledRule[] => list !== undefined && list.length > 0);
-  if (present.length === 0) return NONE;
-  if (present.length === 1) return present[0]!;
-  const unique = new Set<CompiledRule>();
-  for (const list of present) for (const rule of list) unique.add(rule);
-  return [...unique].sort((a, b) => a.ordinal - b.ordinal);
 }

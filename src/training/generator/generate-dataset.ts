@@ -29,7 +29,7 @@ export interface GenerateDatasetOptions {
 }
 
 /** The dataset committed at datasets/enterprise-mcp/ is this, so a rerun reproduces it byte for byte. */
-export const ENTERPRISE_MCP_DEFAULTS = { seed: 20261102, sessions: 20_000, attackRate: 0.25 } as const;
+export const ENTERPRISE_MCP_DEFAULTS = { seed: 20261102, sessions: 12_000, attackRate: 0.25 } as const;
 
 /** Share of attacked sessions in which the attacker gets what it wants. */
 const SUCCESS_SHARE = 0.6;

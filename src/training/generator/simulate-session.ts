@@ -188,11 +188,17 @@ function toolLists(rng: Rng, calls: readonly RecordedCall[]): ToolListCall[] {
   });
 }
 
-function buildOnce(population: Population, settings: SimulationSettings, label: SessionLabel, rng: Rng, split: 'train' | 'test'): SimulatedSession | null {
+function buildOnce(
+  population: Population,
+  settings: SimulationSettings,
+  label: SessionLabel,
+  attack: AttackChoice | null,
+  split: 'train' | 'test',
+  rng: Rng,
+): SimulatedSession | null {
   const traceId = rng.hex(16);
   const rootSpanId = rng.hex(8);
   const sessionId = `s-${rng.hex(8)}`;
-  const attack = label === 'benign' ? null : chooseAttack(rng, label);
   const host = chooseHost(rng, population.users, attack);
   if (host === null) return null;
   const { user, service, workflow } = host;
@@ -309,11 +315,15 @@ function buildOnce(population: Population, settings: SimulationSettings, label: 
   };
 }
 
-/** Builds session `index` with the given label; deterministic in (seed, index, label). */
+/**
+ * Builds session `index` with the given label; deterministic in (seed, index, label). The split and the
+ * attack are drawn once, so that retries (a run that did not produce what the label needs) do not skew them.
+ */
 export function simulateSession(population: Population, settings: SimulationSettings, label: SessionLabel, index: number): SimulatedSession {
   const split = label === 'benign' && createRng(deriveSeed(settings.seed, 'split', index)).chance(settings.trainShare) ? 'train' : 'test';
+  const attack = label === 'benign' ? null : chooseAttack(createRng(deriveSeed(settings.seed, 'attack', index)), label);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const session = buildOnce(population, settings, label, createRng(deriveSeed(settings.seed, 'session', index, attempt)), split);
+    const session = buildOnce(population, settings, label, attack, split, createRng(deriveSeed(settings.seed, 'session', index, attempt)));
     if (session !== null) return session;
   }
   throw new Error(`session ${index} (${label}): no attempt produced a valid session`);

@@ -95,7 +95,11 @@ export function phrase(rng: Rng, user: User, prompt: string): string {
     text = text.charAt(0).toLowerCase() + text.slice(1);
     if (rng.chance(0.6)) text = text.replace(/[.?!]$/, '');
   }
-  if (phrasing.prefix !== '' && rng.chance(phrasing.prefixRate)) text = `${phrasing.prefix}${text}`;
+  if (phrasing.prefix !== '' && rng.chance(phrasing.prefixRate)) {
+    // "pls pull ...", "hey, can you ...", but "Hi! Can you ...".
+    const midSentence = /[a-z,]\s$/.test(phrasing.prefix);
+    text = `${phrasing.prefix}${midSentence ? text.charAt(0).toLowerCase() + text.slice(1) : text}`;
+  }
   if (phrasing.suffix !== '' && rng.chance(phrasing.suffixRate)) text = `${text}${phrasing.suffix}`;
   return text;
 }

@@ -55,7 +55,7 @@ describe('malformed rule files: every error, located, all at once', () => {
       'rules/test.yaml:10:7: error [unknown-field] rule "bad-one": unknown field "categroy"; did you mean "category"?',
       'rules/test.yaml:13:15: error [bad-value] rule "bad-two": severity must be one of info, low, medium, high, critical; got "urgent"',
       'rules/test.yaml:15:16: error [bad-duration] rule "bad-two": maxspan must be a positive duration with a unit (500ms, 30s, 5m, 1h, 1d); got 5',
-      'rules/test.yaml:17:29: error [bad-value] rule "bad-two": category is one of data_access, pii_access, external_communication, code_execution, file_write, financial, identity, other; got "pii"',
+      'rules/test.yaml:17:29: error [bad-value] rule "bad-two": category is one of data_access, pii_access, external_communication, code_execution, file_write, financial, identity, other; got "pii"; did you mean "pii_access"?',
       'rules/test.yaml:18:30: error [unknown-list] rule "bad-two": unknown list "sinkz"; did you mean "sinks"?',
       'rules/test.yaml:19:41: error [bad-flow] rule "bad-two": flow refers to step "nowhere", which is not an earlier step',
       'rules/test.yaml:24:7: error [missing-field] rule "bad-three": aggregate distinct needs a `field`',

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config/service-config.js';
+import { readOtlpJsonLines } from '../ingest/otlp/json-lines.js';
+import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
+import type { ScoreSink } from '../outputs/score-sink.js';
+import type { Session } from '../session/session.js';
+import { createPipeline } from '../service/pipeline.js';
+import { readLabelsFile } from '../training/evaluation/labels-file.js';
+import type { LabelsFile } from '../training/evaluation/labels-file.js';
+import type { NormalizedSession } from '../training/replay-session.js';
+import { trainModel } from '../training/train-model.js';
+import type { TrainModelOptions, TrainModelResult } from '../training/train-model.js';
+import { createProgress, createStageProgress } from './progress.js';
+
+export interface TrainCommandOptions {
+  readonly traces: readonly string[];
+  readonly out: string;
+  /** Tool catalog YAML; '' infers every tool's class from its name, as `score` does without one. */
+  readonly catalog: string;
+  readonly targetFpr: number;
+  /** With `split`: train only on the sessions labelled benign in that split. */
+  readonly labels?: string;
+  readonly split?: string;
+  /** Session assembly settings (limits, store size); detection settings are not used. */
+  readonly config: ServiceConfig;
+  readonly logger: Logger;
+  readonly showProgress: boolean;
+  /** Model settings passed to trainModel as they are (tests train small models). */
+  readonly training?: Partial<Pick<TrainModelOptions, 'embedder' | 'clusters' | 'folds' | 'seed' | 'markovOrder' | 'weights'>>;
+}
+
+export interface TrainSummary {
+  readonly lines: number;
+  readonly badLines: number;
+  /** Sessions assembled from the traces. */
+  readonly sessions: number;
+  /** Of those, trained on (all of them without labels). */
+  readonly trainingSessions: number;
+  /** With labels: sessions left out because no label row matched them. */
+  readonly unlabelled: number;
+  readonly result: TrainModelResult;
+}
+
+const silentSink: ScoreSink = {
+  name: 'none',
+  publishScore() {},
+  publishAlert() {},
+  publishEscalation() {},
+  async flush() {},
+  async close() {},
+};
+
+/**
+ * `chainwatch train`: assembles sessions by replaying the traces through the scoring pipeline with no
+ * detectors (so ordering, duplicates, nested calls and trace aliasing are exactly what scoring sees),
+ * keeps the normal ones, and trains a model folder from them.
+ */
+export async function trainFromTraceFiles(options: TrainCommandOptions): Promise<TrainSummary> {
+  if (options.split !== undefined && options.labels === undefined) throw new Error('--split needs --labels');
+  const labels = options.labels === undefined ? undefined : await readLabelsFile(options.labels);
+  const split = options.split;
+  if (labels !== undefined && split !== undefined && !labels.rows.some((row) => row.split === split)) {
+    throw new Error(`${labels.path}: no row has split '${split}'`);
+  }
+  const catalog = options.catalog === '' ? new ToolCatalog() : await loadToolCatalog(options.catalog);
+  const { sessions, lines, badLines, unlabelled } = await assembleSessions(options, catalog, labels, split);
+  const training = sessions;
+  if (training.length < 2) {
+    throw new Error(
+      `only ${training.length} training session${training.length === 1 ? '' : 's'} in ${options.traces.join(', ')}` +
+        (labels === undefined ? '' : ` labelled benign${split === undefined ? '' : ` with split '${split}'`} in ${labels.path}`),
+    );
+  }
+  const stages = createStageProgress(options.showProgress);
+  try {
+    const result = await trainModel({
+      sessions: training,
+      outDir: options.out,
+      targetFpr: options.targetFpr,
+      progress: (stage, done, total) => stages.update(stage, done, total),
+      log: (message) => options.logger.info(message),
+      ...options.training,
+    });
+    return { lines, badLines, sessions: sessions.length + unlabelled.excluded, trainingSessions: training.length, unlabelled: unlabelled.count, result };
+  } finally {
+    stages.stop();
+  }
+}
+
+interface Assembled {
+  readonly sessions: NormalizedSession[];
+  readonly lines: number;
+  readonly badLines: number;
+  readonly unlabelled: { count: number; excluded: number };
+}
+
+async function assembleSessions(
+  options: TrainCommandOptions,
+  catalog: ToolCatalog,
+  labels: LabelsFile | undefined,
+  split: string | undefined,
+): Promise<Assembled> {
+  const { logger } = options;
+  const pipeline = createPipeline({ config: options.config, catalog, detectors: [], sink: silentSink, logger });
+  const sessions: NormalizedSession[] = [];
+  const unlabelled = { count: 0, excluded: 0 };
+  pipeline.store.onEvict((session) => {
+    if (labels !== undefined) {
+      const row = labelOf(session, labels);
+      if (row === undefined) unlabelled.count++;
+      if (row === undefined || row.label !== 'benign' || (split !== undefined && row.split !== split)) {
+        unlabelled.excluded++;
+        return;
+      }
+    }
+    sessions.push({ id: session.id, prompt: session.prompt, calls: session.calls.map((call) => call.event) });
+  });
+  let lines = 0;
+  let badLines = 0;
+  for (const file of options.traces) {
+    const progress = createProgress(options.showProgress, `reading ${file}`);
+    for await (const item of readOtlpJsonLines(file)) {
+      lines++;
+      if (item.batch === undefined) {
+        badLines++;
+        logger.warn({ err: item.error, file, line: item.line }, 'skipped a line that is not an OTLP export request');
+      } else {
+        pipeline.ingest.accept(item.batch, `file:${file}:${item.line}`);
+      }
+      progress.tick(item.line);
+    }
+    progress.stop();
+  }
+  pipeline.store.clear();
+  if (unlabelled.count > 0) logger.warn({ sessions: unlabelled.count }, 'sessions without a label row were left out of training');
+  return { sessions, lines, badLines, unlabelled };
+}
+
+/** By session key, else by any of its trace ids (spans without a session attribute are keyed by trace). */
+export function labelOf(session: Pick<Session, 'id' | 'traceIds'>, labels: LabelsFile): ReturnType<LabelsFile['bySession']> {
+  const direct = labels.bySession(session.id);
+  if (direct !== undefined) return direct;
+  for (const traceId of session.traceIds) {
+    const row = labels.byTrace(traceId);
+    if (row !== undefined) return row;
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoreTraceFiles } from '../../src/cli/score-command.js';
+import type { ScoredSession } from '../../src/cli/score-command.js';
+import { resolveConfig } from '../../src/config/service-config.js';
+import { sessionSpans } from '../helpers/otel-session.js';
+
+const line = (spans: ReadableSpan[]): string => new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
+
+describe('chainwatch score', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'chainwatch-score-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('replays OTLP/JSON lines through the pipeline and writes one line per session', async () => {
+    const exfil = sessionSpans({
+      sessionId: 'exfil',
+      prompt: 'summarize the open tickets',
+      calls: [
+        { tool: 'search_docs', args: { q: 'open tickets' } },
+        { tool: 'query_customer_pii', args: { customer: 'ACME' }, result: 'alice@acme.test' },
+        { tool: 'run_python', args: { code: 'print(rows)' } },
+        { tool: 'create_shareable_link', args: { file: 'rows.csv' } },
+      ],
+    });
+    const calm = sessionSpans({ sessionId: 'calm', prompt: 'find the runbook', calls: [{ tool: 'search_docs', args: { q: 'runbook' } }] });
+    // The exfiltration session arrives in two lines, its last call first: order comes from start times.
+    const byName = (name: string) => exfil.filter((span) => span.name.endsWith(name));
+    const late = byName('create_shareable_link');
+    const rest = exfil.filter((span) => !late.includes(span));
+    const file = path.join(dir, 'traces.otlp.jsonl.gz');
+    await writeFile(file, gzipSync([line(late), 'this is not JSON', '', line(calm), line(rest)].join('\n')));
+    const out = path.join(dir, 'scores.jsonl');
+    const summary = await scoreTraceFiles({
+      traces: [file],
+      out,
+      config: resolveConfig({ useModel: false, sessionIdleTtlMs: 0 }),
+      logger: pino({ level: 'silent' }),
+      showProgress: false,
+    });
+    expect(summary).toMatchObject({ sessions: 2, badLines: 1, rejectedSpans: 0 });
+    const scored = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as ScoredSession);
+    expect(scored.map((s) => s.session).sort()).toEqual(['calm', 'exfil']);
+    const bad = scored.find((s) => s.session === 'exfil')!;
+    const ok = scored.find((s) => s.session === 'calm')!;
+    expect(Object.keys(bad).sort()).toEqual(['escalated', 'findings', 'firstAlertCallIndex', 'level', 'score', 'session', 'traceIds'].sort());
+    expect(bad.traceIds).toEqual([exfil[0]!.spanContext().traceId]);
+    expect(bad.score).toBeGreaterThan(0.6);
+    expect(bad.escalated).toBe(true);
+    expect(bad.firstAlertCallIndex).toBe(3);
+    const chain = bad.findings.find((f) => f.severity === 'critical');
+    expect(chain).toMatchObject({ detector: 'rules', callIndex: 3 });
+    expect(chain!.message.length).toBeGreaterThan(20);
+    expect(ok).toMatchObject({ score: 0, level: 'none', escalated: false, firstAlertCallIndex: null, findings: [] });
+  });
+});
