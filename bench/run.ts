@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { resolveConfig } from '../src/config/service-config.js';
 import { loadDetectionSetup } from '../src/service/detection-setup.js';
+import { RuleSetManager, createRuleDetector } from '../src/detectors/rules/index.js';
 import { benchPipelineThroughput } from './pipeline-throughput.js';
+import { benchRuleEngine, generatedRuleSource } from './rule-engine.js';
 import { benchSessionFootprint } from './session-footprint.js';
 import { formatRate } from './stats.js';
 
@@ -16,11 +18,26 @@ async function main(): Promise<void> {
   const throughput = await benchPipelineThroughput({
     'pass-through (no detectors)': async () => [],
     'bundled rules': async () => (await loadDetectionSetup(resolveConfig({ useModel: false }), logger)).detectors,
+    '200 generated rules': async () => {
+      const manager = new RuleSetManager();
+      manager.loadSources([generatedRuleSource(200)]);
+      return [createRuleDetector(manager)];
+    },
   });
   line(`OTLP protobuf, ${throughput.spans} spans per round (2,000 sessions of 1 root + 6 tool calls)`);
   line(`  decode only (baseline)                     ${formatRate(throughput.decodeSpansPerSecond)} spans`);
   for (const [name, rate] of Object.entries(throughput.pipelineSpansPerSecond)) {
     line(`  full pipeline, ${name.padEnd(28)}${formatRate(rate)} spans   ratio ${(rate / throughput.decodeSpansPerSecond).toFixed(2)}`);
+  }
+  line('');
+  const engine = await benchRuleEngine();
+  line(`rule engine alone, ${engine.events.toLocaleString('en')} calls (2,000 sessions of 50)`);
+  line(`  empty rule set (baseline)                  ${formatRate(engine.emptySetEventsPerSec)} calls`);
+  for (const [label, rate] of [
+    [`default rules (${engine.defaultRuleCount})`, engine.defaultRulesEventsPerSec],
+    [`generated rules (${engine.generatedRuleCount})`, engine.generatedRulesEventsPerSec],
+  ] as const) {
+    line(`  ${label.padEnd(43)}${formatRate(rate)} calls   ratio ${(rate / engine.emptySetEventsPerSec).toFixed(3)}`);
   }
   line('');
   const footprint = benchSessionFootprint(1_000_000);

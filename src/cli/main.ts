@@ -8,12 +8,33 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { configFromEnv, resolveConfig } from '../config/service-config.js';
 import { checkRuleFiles } from '../detectors/rules/index.js';
 import { BUNDLED_RULES } from '../service/detection-setup.js';
+import { ENTERPRISE_MCP_DEFAULTS, generateDataset } from '../training/generator/index.js';
 import { scoreTraceFiles } from './score-command.js';
+import { trainFromTraceFiles } from './train-command.js';
+import { evaluateScoreFile } from './evaluate-command.js';
 import { startChainwatchService } from '../service/chainwatch-service.js';
 
 function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('not a port (0-65535)');
+  return parsed;
+}
+
+function rate(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed > 0 && parsed < 1)) throw new InvalidArgumentError('not a rate in (0, 1)');
+  return parsed;
+}
+
+function wholeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('not a whole number');
+  return parsed;
+}
+
+function share(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError('not a share between 0 and 1');
   return parsed;
 }
 
@@ -118,6 +139,73 @@ program
       `scored ${summary.sessions} sessions from ${summary.lines} lines (${summary.badLines} bad lines, ` +
         `${summary.spans} spans, ${summary.rejectedSpans} rejected) -> ${flags.out}\n`,
     );
+  });
+
+program
+  .command('train')
+  .description('train a model folder from OTLP/JSON lines files (.gz accepted) of normal traffic')
+  .requiredOption('--traces <file...>', 'OTLP/JSON lines files')
+  .requiredOption('--out <dir>', 'model folder to write')
+  .option('--catalog <file>', 'tool catalog YAML (use the one `serve` and `score` will run with)')
+  .option('--target-fpr <rate>', 'share of normal sessions allowed above the alert threshold', rate, 0.01)
+  .option('--labels <file>', 'labels CSV (session,label[,split,...]): train only on sessions labelled benign')
+  .option('--split <name>', 'with --labels: only rows of this split (e.g. train)')
+  .action(async (flags: { traces: string[]; out: string; catalog?: string; targetFpr: number; labels?: string; split?: string }) => {
+    const env = configFromEnv(process.env);
+    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0 });
+    const logger = pino({ level: config.logLevel }, pino.destination(2));
+    const summary = await trainFromTraceFiles({
+      traces: flags.traces,
+      out: flags.out,
+      catalog: flags.catalog ?? '',
+      targetFpr: flags.targetFpr,
+      ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+      ...(flags.split !== undefined ? { split: flags.split } : {}),
+      config,
+      logger,
+      showProgress: true,
+    });
+    const { manifest, thresholds } = summary.result;
+    process.stderr.write(
+      `trained on ${summary.trainingSessions} of ${summary.sessions} sessions (${summary.lines} lines, ${summary.badLines} bad): ` +
+        `${manifest.counts.clusters} prompt clusters, ${manifest.counts.tools} tools, alert threshold ${thresholds.alert.threshold.toFixed(4)} ` +
+        `(held-out FPR ${(thresholds.alert.observedFpr * 100).toFixed(2)}%) -> ${flags.out}\n`,
+    );
+  });
+
+program
+  .command('evaluate')
+  .description('metrics of a `score` output against labels: ROC AUC, TPR at fixed FPR, lead time, per-detector ablation')
+  .requiredOption('--scores <file>', 'JSON lines written by `chainwatch score`')
+  .requiredOption('--labels <file>', 'labels CSV: session,label (benign, attack_success, attack_failed) and optional columns')
+  .option('--out <dir>', 'write report.md, metrics.json and plots (SVG and PNG) here')
+  .option('--model <dir>', 'the model folder the scores came from: its combiner re-combines findings for the ablation')
+  .option('--split <name>', 'only label rows of this split, when the labels have a split column', 'test')
+  .option('--traces <file...>', 'the scored traces: to find sessions that ended on an agent error (left out in one variant)')
+  .option('--title <text>', 'report title')
+  .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split: string; traces?: string[]; title?: string }) => {
+    const env = configFromEnv(process.env);
+    const logger = pino({ level: resolveConfig(env).logLevel }, pino.destination(2));
+    const result = await evaluateScoreFile({ ...flags, logger, showProgress: true });
+    process.stdout.write(`${result.summary}\n`);
+  });
+
+program
+  .command('generate')
+  .description('write a seeded synthetic enterprise MCP dataset: OTLP/JSON lines, labels.csv, tool-catalog.yaml')
+  .requiredOption('--out <dir>', 'folder to write into')
+  .option('--seed <n>', 'seed (the same seed gives byte-identical files)', wholeNumber, ENTERPRISE_MCP_DEFAULTS.seed)
+  .option('--sessions <n>', 'number of sessions', wholeNumber, ENTERPRISE_MCP_DEFAULTS.sessions)
+  .option('--attack-rate <share>', 'share of attacked sessions', share, ENTERPRISE_MCP_DEFAULTS.attackRate)
+  .action(async (flags: { out: string; seed: number; sessions: number; attackRate: number }) => {
+    const summary = await generateDataset({
+      ...ENTERPRISE_MCP_DEFAULTS,
+      seed: flags.seed,
+      sessions: flags.sessions,
+      attackRate: flags.attackRate,
+      outDir: flags.out,
+    });
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   });
 
 const rules = program.command('rules').description('rule files');

@@ -39,6 +39,8 @@ export interface ScoredSession {
     readonly detector: string;
     readonly id: string;
     readonly severity: string;
+    /** The finding's 0..1 contribution: `evaluate` re-combines findings without one detector's. */
+    readonly score: number;
     readonly message: string;
     readonly callIndex: number;
   }>;
@@ -109,10 +111,11 @@ export function scoredSession(session: Session, alertAt: number, combine: RiskCo
     level: session.level,
     escalated: session.signalsSent > 0,
     firstAlertCallIndex: firstAlert < 0 ? null : firstAlert,
-    findings: session.findings.map(({ detector, id, severity, message, callIndex }) => ({
+    findings: session.findings.map(({ detector, id, severity, score, message, callIndex }) => ({
       detector,
       id,
       severity,
+      score,
       message,
       callIndex,
     })),

@@ -63,8 +63,7 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
     throw new Error(`${labels.path}: no row has split '${split}'`);
   }
   const catalog = options.catalog === '' ? new ToolCatalog() : await loadToolCatalog(options.catalog);
-  const { sessions, lines, badLines, unlabelled } = await assembleSessions(options, catalog, labels, split);
-  const training = sessions;
+  const { training, assembled, lines, badLines, unlabelled } = await assembleSessions(options, catalog, labels, split);
   if (training.length < 2) {
     throw new Error(
       `only ${training.length} training session${training.length === 1 ? '' : 's'} in ${options.traces.join(', ')}` +
@@ -81,17 +80,18 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
       log: (message) => options.logger.info(message),
       ...options.training,
     });
-    return { lines, badLines, sessions: sessions.length + unlabelled.excluded, trainingSessions: training.length, unlabelled: unlabelled.count, result };
+    return { lines, badLines, sessions: assembled, trainingSessions: training.length, unlabelled, result };
   } finally {
     stages.stop();
   }
 }
 
 interface Assembled {
-  readonly sessions: NormalizedSession[];
+  readonly training: NormalizedSession[];
+  readonly assembled: number;
   readonly lines: number;
   readonly badLines: number;
-  readonly unlabelled: { count: number; excluded: number };
+  readonly unlabelled: number;
 }
 
 async function assembleSessions(
@@ -102,18 +102,17 @@ async function assembleSessions(
 ): Promise<Assembled> {
   const { logger } = options;
   const pipeline = createPipeline({ config: options.config, catalog, detectors: [], sink: silentSink, logger });
-  const sessions: NormalizedSession[] = [];
-  const unlabelled = { count: 0, excluded: 0 };
+  const training: NormalizedSession[] = [];
+  let assembled = 0;
+  let unlabelled = 0;
   pipeline.store.onEvict((session) => {
+    assembled++;
     if (labels !== undefined) {
       const row = labelOf(session, labels);
-      if (row === undefined) unlabelled.count++;
-      if (row === undefined || row.label !== 'benign' || (split !== undefined && row.split !== split)) {
-        unlabelled.excluded++;
-        return;
-      }
+      if (row === undefined) unlabelled++;
+      if (row === undefined || row.label !== 'benign' || (split !== undefined && row.split !== split)) return;
     }
-    sessions.push({ id: session.id, prompt: session.prompt, calls: session.calls.map((call) => call.event) });
+    training.push({ id: session.id, prompt: session.prompt, calls: session.calls.map((call) => call.event) });
   });
   let lines = 0;
   let badLines = 0;
@@ -132,8 +131,8 @@ async function assembleSessions(
     progress.stop();
   }
   pipeline.store.clear();
-  if (unlabelled.count > 0) logger.warn({ sessions: unlabelled.count }, 'sessions without a label row were left out of training');
-  return { sessions, lines, badLines, unlabelled };
+  if (unlabelled > 0) logger.warn({ sessions: unlabelled }, 'sessions without a label row were left out of training');
+  return { training, assembled, lines, badLines, unlabelled };
 }
 
 /** By session key, else by any of its trace ids (spans without a session attribute are keyed by trace). */

@@ -20,4 +20,9 @@ export interface Finding {
   readonly callIndex: number;
   /** Span ids of the calls involved. */
   readonly spanIds: readonly string[];
+  /**
+   * Evidence that also rests on other sessions' calls (a rule joined by user or trace). A replay of this
+   * session cannot reproduce it (those calls were counted once), so it is kept across replays.
+   */
+  readonly crossSession?: boolean;
 }

@@ -201,7 +201,7 @@ export class ScoringStage implements EventConsumer {
   private replay(session: Session): void {
     this.counters.replays++;
     session.refreshOrigins();
-    session.findings = [];
+    session.findings = session.findings.filter((finding) => finding.crossSession === true);
     session.detectorStates = this.freshStates(session);
     for (let i = 0; i < session.calls.length; i++) this.observe(session, i);
     if (!session.ended) return;

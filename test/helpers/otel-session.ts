@@ -11,6 +11,10 @@ export interface ToolCallSpec {
   readonly error?: string;
   /** Index of an earlier call this one is nested under (made while serving it). */
   readonly parent?: number;
+  /** MCP server address; `tools-mcp.internal` by default. */
+  readonly server?: string;
+  /** Start, in ms after the session's start; 100 ms apart by default. */
+  readonly atMs?: number;
 }
 
 export interface SessionSpec {
@@ -52,20 +56,21 @@ export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): 
     ROOT_CONTEXT,
   );
   const spans: ReturnType<typeof tracer.startSpan>[] = [];
+  const startOf = (index: number): number => start + (spec.calls[index]!.atMs ?? 100 * (index + 1));
   spec.calls.forEach((call, index) => {
     const parent = call.parent === undefined ? root : spans[call.parent]!;
     const span = tracer.startSpan(
       `tools/call ${call.tool}`,
       {
         kind: SpanKind.CLIENT,
-        startTime: start + 100 * (index + 1),
+        startTime: startOf(index),
         attributes: {
           'mcp.method.name': 'tools/call',
           'gen_ai.operation.name': 'execute_tool',
           'gen_ai.tool.name': call.tool,
           'mcp.session.id': spec.sessionId,
           'jsonrpc.request.id': String(index),
-          'server.address': 'tools-mcp.internal',
+          'server.address': call.server ?? 'tools-mcp.internal',
           'gen_ai.tool.call.arguments': JSON.stringify(call.args ?? {}),
           ...(call.result !== undefined ? { 'gen_ai.tool.call.result': call.result } : {}),
           ...(call.error !== undefined ? { 'error.type': 'tool_error' } : {}),
@@ -76,7 +81,7 @@ export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): 
     if (call.error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: call.error });
     spans.push(span);
   });
-  spans.forEach((span, index) => span.end(start + 100 * (index + 1) + 50));
-  root.end(start + 100 * (spec.calls.length + 1));
+  spans.forEach((span, index) => span.end(startOf(index) + 1));
+  root.end(Math.max(start, ...spec.calls.map((_, index) => startOf(index) + 1)) + 100);
   return exporter.getFinishedSpans();
 }

@@ -107,6 +107,40 @@ describe('ScoringStage', () => {
     ]);
   });
 
+  it('keeps cross-session evidence when a replay rebuilds the session findings', () => {
+    const sink = new RecordingSink();
+    let emitted = false;
+    const crossSession = {
+      id: 'cross',
+      async preload() {},
+      createState: () => undefined,
+      observe({ call }: { call: { index: number; event: { spanId: string } } }) {
+        if (emitted) return [];
+        emitted = true;
+        return [{ detector: 'cross', id: 'user-burst', severity: 'high' as const, score: 0.7, message: 'burst', callIndex: call.index, spanIds: [call.event.spanId], crossSession: true }];
+      },
+      async shutdown() {},
+    };
+    const scoring = new ScoringStage({
+      store: new LruSessionStore({ maxSessions: 10, idleTtlMs: 0 }),
+      detectors: [crossSession],
+      policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
+      combine: riskCombiner(),
+      levels: DEFAULT_LEVEL_THRESHOLDS,
+      alertSeverity: 'high',
+      sink,
+      limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
+      maxTraceAliases: 10,
+      clock: Date.now,
+      logger: pino({ level: 'silent' }),
+    });
+    scoring.consume([toolCallEvent({ startTimeMs: t0 + 10 })]);
+    scoring.consume([toolCallEvent({ startTimeMs: t0 })]);
+    expect(scoring.counters.replays).toBe(1);
+    expect(scoring.store.peek('session-1')!.findings.map((f) => f.id)).toEqual(['user-burst']);
+    expect(sink.alerts).toHaveLength(1);
+  });
+
   it('takes the prompt from the root span whenever it arrives and replays with it', () => {
     const { scoring, store } = stage();
     scoring.consume([toolCallEvent({ startTimeMs: t0 })]);

@@ -36,8 +36,6 @@ export interface Route {
 /** How far back `from_tool_output` looks for an earlier result holding the value. */
 const PROVENANCE_LOOKBACK = 256;
 
-export const ALWAYS: CallTest = () => true;
-
 export function compileMatcher(matcher: MatcherAst): CallTest {
   switch (matcher.kind) {
     case 'all': {

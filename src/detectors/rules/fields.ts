@@ -127,30 +127,6 @@ export function baseValue(base: FieldBase, call: CallRecord, session: SessionVie
   }
 }
 
-/** Calls `visit` with every value at `path` under `root` (`*` fans out) until it returns true. */
-export function someAtPath(
-  root: unknown,
-  path: readonly string[],
-  from: number,
-  visit: (value: unknown) => boolean,
-): boolean {
-  if (from === path.length) return visit(root);
-  if (root === null || typeof root !== 'object') return false;
-  const segment = path[from]!;
-  if (segment === '*') {
-    if (Array.isArray(root)) {
-      for (const item of root) if (someAtPath(item, path, from + 1, visit)) return true;
-      return false;
-    }
-    for (const key in root) {
-      if (someAtPath((root as Record<string, unknown>)[key], path, from + 1, visit)) return true;
-    }
-    return false;
-  }
-  if (!Object.prototype.hasOwnProperty.call(root, segment)) return false;
-  return someAtPath((root as Record<string, unknown>)[segment], path, from + 1, visit);
-}
-
 /** The first value at a field (through its path), undefined when absent. */
 export function fieldValue(ref: FieldRef, call: CallRecord, session: SessionView): unknown {
   const root = baseValue(ref.base, call, session, ref.path.length > 0);
@@ -198,18 +174,4 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-}
-
-/** Every string (and number) leaf under a value, for text checks on structured fields. */
-export function someLeaf(value: unknown, visit: (leaf: string | number | boolean) => boolean, depth = 0): boolean {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return visit(value);
-  if (value === null || typeof value !== 'object' || depth > 32) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (someLeaf(item, visit, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (someLeaf((value as Record<string, unknown>)[key], visit, depth + 1)) return true;
-  }
-  return false;
 }

@@ -54,6 +54,7 @@ export function buildFinding(rule: CompiledRule, evidence: Evidence, session: Se
     tags: rule.tags,
     calls,
     key: evidence.key,
+    ...(rule.bySession ? {} : { crossSession: true }),
   };
 }
 

@@ -303,7 +303,7 @@ function flowHolds(flow: CompiledFlow, later: readonly string[], earlier: readon
 }
 
 /** String forms of a value's leaves (numbers and booleans included). */
-export function leaves(value: unknown, out: string[] = [], depth = 0): string[] {
+function leaves(value: unknown, out: string[] = [], depth = 0): string[] {
   if (typeof value === 'string') {
     if (value !== '') out.push(value);
   } else if (typeof value === 'number' || typeof value === 'boolean') {

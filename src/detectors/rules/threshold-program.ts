@@ -27,7 +27,8 @@ export class WindowState {
   readonly keys: string[] = [];
   readonly amounts: number[] = [];
   head = 0;
-  readonly distinct = new Map<string, number>();
+  /** Counts per distinct value (aggregate distinct only). */
+  distinct: Map<string, number> | null = null;
   sum = 0;
   firstMs = Number.NaN;
   /** Calls that left the window by time: the key's history before it, for rate baselines. */
@@ -90,7 +91,10 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
     state.calls.push(call);
     state.keys.push(valueKey);
     state.amounts.push(amount);
-    if (spec.aggregate === 'distinct') state.distinct.set(valueKey, (state.distinct.get(valueKey) ?? 0) + 1);
+    if (spec.aggregate === 'distinct') {
+      state.distinct ??= new Map();
+      state.distinct.set(valueKey, (state.distinct.get(valueKey) ?? 0) + 1);
+    }
     state.sum += amount;
     if (state.size > spec.maxEvents) {
       this.removeHead(state);
@@ -120,7 +124,7 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
       case 'count':
         return state.size;
       case 'distinct':
-        return state.distinct.size;
+        return state.distinct?.size ?? 0;
       case 'sum':
         return state.sum;
       case 'rate':
@@ -130,7 +134,7 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
 
   private removeHead(state: WindowState): void {
     const i = state.head++;
-    if (this.spec.aggregate === 'distinct') {
+    if (state.distinct !== null) {
       const valueKey = state.keys[i]!;
       const count = (state.distinct.get(valueKey) ?? 1) - 1;
       if (count <= 0) state.distinct.delete(valueKey);

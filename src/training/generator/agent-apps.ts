@@ -28,7 +28,10 @@ export const AGENT_APPS: Readonly<Record<AgentService, AgentApp>> = {
   'sales-copilot': {
     service: 'sales-copilot',
     version: '3.4.1',
-    models: [['gpt-4o-2024-08-06', 0.7], ['gpt-4.1-2025-04-14', 0.3]],
+    models: [
+      ['gpt-4o-2024-08-06', 0.7],
+      ['gpt-4.1-2025-04-14', 0.3],
+    ],
     servers: ['crm', 'billing', 'docs', 'files', 'chat', 'tickets', 'db'],
     turnLatencyMs: 1600,
   },
@@ -42,7 +45,10 @@ export const AGENT_APPS: Readonly<Record<AgentService, AgentApp>> = {
   'devops-agent': {
     service: 'devops-agent',
     version: '1.8.3',
-    models: [['claude-sonnet-4-20250514', 0.6], ['gpt-4.1-2025-04-14', 0.4]],
+    models: [
+      ['claude-sonnet-4-20250514', 0.6],
+      ['gpt-4.1-2025-04-14', 0.4],
+    ],
     servers: ['cloud', 'tickets', 'docs', 'chat', 'code', 'db', 'files'],
     turnLatencyMs: 2300,
   },
@@ -63,7 +69,10 @@ export const AGENT_APPS: Readonly<Record<AgentService, AgentApp>> = {
   'workplace-assistant': {
     service: 'workplace-assistant',
     version: '4.0.2',
-    models: [['gpt-4o-mini-2024-07-18', 0.55], ['gemini-2.5-flash', 0.45]],
+    models: [
+      ['gpt-4o-mini-2024-07-18', 0.55],
+      ['gemini-2.5-flash', 0.45],
+    ],
     servers: ['docs', 'files', 'chat', 'code', 'crm'],
     turnLatencyMs: 1200,
   },
@@ -71,10 +80,27 @@ export const AGENT_APPS: Readonly<Record<AgentService, AgentApp>> = {
 
 /** Which apps people of a department use, and how much. */
 export const DEPARTMENT_APPS: Readonly<Record<Department, readonly (readonly [AgentService, number])[]>> = {
-  sales: [['sales-copilot', 0.88], ['workplace-assistant', 0.12]],
-  support: [['support-assistant', 0.9], ['workplace-assistant', 0.1]],
-  engineering: [['devops-agent', 0.8], ['data-analyst', 0.1], ['workplace-assistant', 0.1]],
-  data: [['data-analyst', 0.9], ['workplace-assistant', 0.1]],
-  finance: [['finance-assistant', 0.85], ['data-analyst', 0.08], ['workplace-assistant', 0.07]],
+  sales: [
+    ['sales-copilot', 0.88],
+    ['workplace-assistant', 0.12],
+  ],
+  support: [
+    ['support-assistant', 0.9],
+    ['workplace-assistant', 0.1],
+  ],
+  engineering: [
+    ['devops-agent', 0.8],
+    ['data-analyst', 0.1],
+    ['workplace-assistant', 0.1],
+  ],
+  data: [
+    ['data-analyst', 0.9],
+    ['workplace-assistant', 0.1],
+  ],
+  finance: [
+    ['finance-assistant', 0.85],
+    ['data-analyst', 0.08],
+    ['workplace-assistant', 0.07],
+  ],
   operations: [['workplace-assistant', 1]],
 };

@@ -14,14 +14,32 @@ export interface AttackerValues {
 
 const MAILBOX_DOMAINS = ['gmail.com', 'proton.me', 'outlook.com', 'tutanota.com', 'gmx.net', 'yandex.com', 'mail.com'];
 /** Look-alikes of the company's own domain. */
-const LOOKALIKE_DOMAINS = ['northwind-analytics.co', 'northwlnd-analytics.com', 'northwind-analytics-support.com', 'nwa-billing.com', 'northwindanalytics.net', 'northwind-audit.com'];
-const SHARED_CHANNELS = ['#ext-data-sync', '#ext-vendor-audit', '#ext-partner-integration', '#ext-compliance-review', '#ext-migration-help'];
+const LOOKALIKE_DOMAINS = [
+  'northwind-analytics.co',
+  'northwlnd-analytics.com',
+  'northwind-analytics-support.com',
+  'nwa-billing.com',
+  'northwindanalytics.net',
+  'northwind-audit.com',
+];
+const SHARED_CHANNELS = [
+  '#ext-data-sync',
+  '#ext-vendor-audit',
+  '#ext-partner-integration',
+  '#ext-compliance-review',
+  '#ext-migration-help',
+];
 const IBAN_COUNTRIES = ['LT', 'EE', 'CY', 'LV', 'GB', 'DE', 'NL'];
 
 function handle(rng: Rng): string {
   const first = rng.pick(FIRST_NAMES).toLowerCase();
   const last = rng.pick(LAST_NAMES).toLowerCase();
-  return rng.pick([`${first}.${last}`, `${first}${last.charAt(0)}${rng.int(10, 9999)}`, `${first}-${last}-${rng.int(1000, 9999)}`, `${rng.pick(['billing', 'accounts', 'audit', 'it-support', 'finance'])}.${last}`]);
+  return rng.pick([
+    `${first}.${last}`,
+    `${first}${last.charAt(0)}${rng.int(10, 9999)}`,
+    `${first}-${last}-${rng.int(1000, 9999)}`,
+    `${rng.pick(['billing', 'accounts', 'audit', 'it-support', 'finance'])}.${last}`,
+  ]);
 }
 
 function url(rng: Rng): string {

@@ -54,17 +54,23 @@ export interface DatasetSummary {
 
 const gzipAsync = promisify(gzip);
 
-function validate(options: GenerateDatasetOptions): Required<Omit<GenerateDatasetOptions, 'users'>> & { users: number } {
+function validate(
+  options: GenerateDatasetOptions,
+): Required<Omit<GenerateDatasetOptions, 'users'>> & { users: number } {
   const { seed, sessions, outDir } = options;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`generateDataset: seed must be an integer, got ${seed}`);
-  if (!Number.isSafeInteger(sessions) || sessions < 1) throw new RangeError(`generateDataset: sessions must be a positive integer, got ${sessions}`);
+  if (!Number.isSafeInteger(sessions) || sessions < 1)
+    throw new RangeError(`generateDataset: sessions must be a positive integer, got ${sessions}`);
   const attackRate = options.attackRate ?? ENTERPRISE_MCP_DEFAULTS.attackRate;
-  if (!(attackRate >= 0 && attackRate <= 1)) throw new RangeError(`generateDataset: attackRate must be within [0, 1], got ${attackRate}`);
+  if (!(attackRate >= 0 && attackRate <= 1))
+    throw new RangeError(`generateDataset: attackRate must be within [0, 1], got ${attackRate}`);
   if (outDir === '') throw new RangeError('generateDataset: outDir must not be empty');
   const users = options.users ?? Math.min(600, Math.max(12, Math.round(sessions / 40)));
-  if (!Number.isSafeInteger(users) || users < 6) throw new RangeError(`generateDataset: users must be an integer of at least 6, got ${users}`);
+  if (!Number.isSafeInteger(users) || users < 6)
+    throw new RangeError(`generateDataset: users must be an integer of at least 6, got ${users}`);
   const days = options.days ?? 7;
-  if (!Number.isSafeInteger(days) || days < 1) throw new RangeError(`generateDataset: days must be a positive integer, got ${days}`);
+  if (!Number.isSafeInteger(days) || days < 1)
+    throw new RangeError(`generateDataset: days must be a positive integer, got ${days}`);
   const startDate = options.startDate ?? new Date(DEFAULT_START_MS).toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(startDate) || Number.isNaN(Date.parse(`${startDate}T00:00:00Z`))) {
     throw new RangeError(`generateDataset: startDate must be YYYY-MM-DD, got ${startDate}`);
@@ -86,9 +92,18 @@ function labelPlan(seed: number, sessions: number, attackRate: number): SessionL
 
 export async function generateDataset(options: GenerateDatasetOptions): Promise<DatasetSummary> {
   const opts = validate(options);
-  const world = buildWorld(createRng(deriveSeed(opts.seed, 'world')), opts.users, Math.max(40, Math.round(opts.users * 0.6)));
+  const world = buildWorld(
+    createRng(deriveSeed(opts.seed, 'world')),
+    opts.users,
+    Math.max(40, Math.round(opts.users * 0.6)),
+  );
   const users = buildUsers(createRng(deriveSeed(opts.seed, 'users')), world, WORKFLOWS);
-  const settings = { seed: opts.seed, startMs: Date.parse(`${opts.startDate}T00:00:00Z`), days: opts.days, trainShare: TRAIN_SHARE };
+  const settings = {
+    seed: opts.seed,
+    startMs: Date.parse(`${opts.startDate}T00:00:00Z`),
+    days: opts.days,
+    trainShare: TRAIN_SHARE,
+  };
 
   const sessions: SimulatedSession[] = labelPlan(opts.seed, opts.sessions, opts.attackRate).map((label, index) =>
     simulateSession({ world, users }, settings, label, index),
@@ -97,7 +112,9 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
   const seenSessions = new Set<string>();
   for (const s of sessions) {
     if (seenTraces.has(s.traceId) || seenSessions.has(s.row.session)) {
-      throw new Error(`generateDataset: duplicate trace or session id ${s.traceId} / ${s.row.session} (seed ${opts.seed})`);
+      throw new Error(
+        `generateDataset: duplicate trace or session id ${s.traceId} / ${s.row.session} (seed ${opts.seed})`,
+      );
     }
     seenTraces.add(s.traceId);
     seenSessions.add(s.row.session);
@@ -120,7 +137,10 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
   await writeFile(paths.labels, labelsCsv, 'utf8');
   await writeFile(paths.catalog, catalog, 'utf8');
 
-  const counts = Object.fromEntries(SESSION_LABELS.map((l) => [l, { train: 0, test: 0 }])) as Record<SessionLabel, { train: number; test: number }>;
+  const counts = Object.fromEntries(SESSION_LABELS.map((l) => [l, { train: 0, test: 0 }])) as Record<
+    SessionLabel,
+    { train: number; test: number }
+  >;
   for (const s of sessions) counts[s.row.label][s.row.split]++;
   const sum = (pick: (s: SimulatedSession) => number): number => sessions.reduce((n, s) => n + pick(s), 0);
   return {

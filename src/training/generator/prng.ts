@@ -100,7 +100,9 @@ export function createRng(seed: number): Rng {
     },
     weighted<T>(items: readonly T[], weights: readonly number[]): T {
       if (items.length === 0 || items.length !== weights.length) {
-        throw new RangeError(`weighted pick needs one weight per item (${items.length} items, ${weights.length} weights)`);
+        throw new RangeError(
+          `weighted pick needs one weight per item (${items.length} items, ${weights.length} weights)`,
+        );
       }
       let total = 0;
       for (const w of weights) total += w;

@@ -5,7 +5,7 @@ import type { ServerFamily } from './tool-catalog.js';
 /** Records what an agent does in one session: calls, their timing, nesting, failures and retries. */
 
 /** Tool results are cut like the AgentDojo traces cut them. */
-export const RESULT_LIMIT = 2000;
+const RESULT_LIMIT = 2000;
 
 export type TamperKind = 'email' | 'iban' | 'url';
 
@@ -213,7 +213,8 @@ export class SessionBuilder {
         argumentsJson: JSON.stringify(args),
         result: null,
         startMs,
-        endMs: startMs + (error.type === 'timeout' ? this.rng.float(29_990, 30_060) : durationMs * this.rng.float(0.2, 1)),
+        endMs:
+          startMs + (error.type === 'timeout' ? this.rng.float(29_990, 30_060) : durationMs * this.rng.float(0.2, 1)),
         error,
         harmful,
         injected: false,

@@ -14,8 +14,8 @@ import type { ServerFamily } from './tool-catalog.js';
 
 /** One session as one OTLP ExportTraceServiceRequest, with the GenAI and MCP semantic conventions. */
 
-export const SCOPE_NAME = 'enterprise-mcp-sim';
-export const DEPLOYMENT_ENVIRONMENT = 'production';
+const SCOPE_NAME = 'enterprise-mcp-sim';
+const DEPLOYMENT_ENVIRONMENT = 'production';
 const MCP_PORT = 443;
 
 export interface ToolListCall {
@@ -68,7 +68,8 @@ export function sessionTrace(input: SessionTraceInput): OtlpExportTraceServiceRe
       startTimeUnixNano: unixNano(startNs, 0),
       endTimeUnixNano: unixNano(startNs, input.endMs),
       attributes: rootAttributes,
-      status: input.agentError === null ? { code: OTLP_STATUS_OK } : { code: OTLP_STATUS_ERROR, message: input.agentError },
+      status:
+        input.agentError === null ? { code: OTLP_STATUS_OK } : { code: OTLP_STATUS_ERROR, message: input.agentError },
     },
   ];
   input.toolLists.forEach((list, i) => {
@@ -122,7 +123,11 @@ export function sessionTrace(input: SessionTraceInput): OtlpExportTraceServiceRe
     resourceSpans: [
       {
         resource: {
-          attributes: [str('service.name', input.service), str('service.version', input.serviceVersion), str('deployment.environment', DEPLOYMENT_ENVIRONMENT)],
+          attributes: [
+            str('service.name', input.service),
+            str('service.version', input.serviceVersion),
+            str('deployment.environment', DEPLOYMENT_ENVIRONMENT),
+          ],
         },
         scopeSpans: [{ scope: { name: SCOPE_NAME }, spans }],
       },

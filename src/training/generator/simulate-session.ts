@@ -61,8 +61,6 @@ export interface SimulatedSession {
   readonly nestedCalls: number;
   readonly failedCalls: number;
   readonly toolListSpans: number;
-  /** The harmful request came from the user's own prompt (no injection). */
-  readonly insider: boolean;
 }
 
 /** Relative shares of the attack techniques among attacked sessions. */
@@ -138,7 +136,10 @@ function chooseAttack(rng: Rng, label: SessionLabel): AttackChoice {
 
 function canHost(workflow: Workflow, attack: AttackChoice): boolean {
   if (!workflow.injectable) return false;
-  return attack.technique !== 'arg_tamper' || (attack.goal.tamperKind !== undefined && workflow.tamper.includes(attack.goal.tamperKind));
+  return (
+    attack.technique !== 'arg_tamper' ||
+    (attack.goal.tamperKind !== undefined && workflow.tamper.includes(attack.goal.tamperKind))
+  );
 }
 
 function chooseHost(rng: Rng, users: readonly User[], attack: AttackChoice | null): Host | null {
@@ -167,11 +168,13 @@ function tamperValue(kind: TamperKind, values: AttackerValues): string {
 }
 
 /** Most distinct servers reached by harmful calls within any window of `windowMs`. */
-export function harmfulServersWithin(calls: readonly RecordedCall[], windowMs: number): number {
+function harmfulServersWithin(calls: readonly RecordedCall[], windowMs: number): number {
   const harmful = calls.filter((c) => c.harmful);
   let best = 0;
   for (const first of harmful) {
-    const families = new Set(harmful.filter((c) => c.startMs >= first.startMs && c.startMs - first.startMs <= windowMs).map((c) => c.family));
+    const families = new Set(
+      harmful.filter((c) => c.startMs >= first.startMs && c.startMs - first.startMs <= windowMs).map((c) => c.family),
+    );
     best = Math.max(best, families.size);
   }
   return best;
@@ -225,7 +228,8 @@ function buildOnce(
     run = (agent) => plan.run(agent);
     if (attack !== null) {
       const env = { ctx, values };
-      const prepared = attack.technique === 'spam_chain' ? hideInBurst(env, attack.goal.prepare(env)) : attack.goal.prepare(env);
+      const prepared =
+        attack.technique === 'spam_chain' ? hideInBurst(env, attack.goal.prepare(env)) : attack.goal.prepare(env);
       const kind = attack.goal.tamperKind;
       runtime = new AttackRuntime({
         rng,
@@ -233,17 +237,25 @@ function buildOnce(
         goal: prepared,
         injection: injectionText(rng, prepared.text, user.employee.name),
         outcome: attack.outcome,
-        tamper: attack.technique === 'arg_tamper' && kind !== undefined ? { kind, value: tamperValue(kind, values) } : null,
+        tamper:
+          attack.technique === 'arg_tamper' && kind !== undefined ? { kind, value: tamperValue(kind, values) } : null,
       });
     }
   }
 
-  const builder = new SessionBuilder({ rng, turnLatencyMs: app.turnLatencyMs, errorRate: CALL_ERROR_RATE, attack: runtime });
+  const builder = new SessionBuilder({
+    rng,
+    turnLatencyMs: app.turnLatencyMs,
+    errorRate: CALL_ERROR_RATE,
+    attack: runtime,
+  });
   run(builder);
   let calls = [...builder.calls].sort((a, b) => a.startMs - b.startMs);
   for (const call of calls) {
     if (call.parentSpanId === null && !app.servers.includes(call.family)) {
-      throw new Error(`${workflow?.id ?? attack?.goal.id}: ${service} is not connected to ${call.family} (tool ${call.tool})`);
+      throw new Error(
+        `${workflow?.id ?? attack?.goal.id}: ${service} is not connected to ${call.family} (tool ${call.tool})`,
+      );
     }
   }
 
@@ -263,12 +275,20 @@ function buildOnce(
   if (attack !== null) {
     if (attack.outcome === 'success' && firstHarmful < 0) return null;
     if (attack.outcome === 'resisted' && !injSeen) return null;
-    if (attack.technique === 'lateral_movement' && attack.outcome === 'success' && harmfulServersWithin(calls, 60_000) < LATERAL_MIN_SERVERS) return null;
+    if (
+      attack.technique === 'lateral_movement' &&
+      attack.outcome === 'success' &&
+      harmfulServersWithin(calls, 60_000) < LATERAL_MIN_SERVERS
+    )
+      return null;
   }
 
   const lists = rng.chance(TOOL_LIST_RATE) && calls.length > 0 ? toolLists(rng, calls) : [];
   const lastEnd = calls.reduce((end, c) => Math.max(end, c.endMs), 0);
-  const endMs = calls.length === 0 ? rng.logNormal(2500, 0.5) : lastEnd + Math.max(400, rng.logNormal(app.turnLatencyMs * 1.4, 0.5));
+  const endMs =
+    calls.length === 0
+      ? rng.logNormal(2500, 0.5)
+      : lastEnd + Math.max(400, rng.logNormal(app.turnLatencyMs * 1.4, 0.5));
   const resultChars = calls.reduce((n, c) => n + (c.result?.length ?? 0), 0);
   const topLevel = calls.filter((c) => c.parentSpanId === null).length;
   const startNs = BigInt(startMs) * 1_000_000n + BigInt(rng.int(0, 999)) * 1000n;
@@ -311,7 +331,6 @@ function buildOnce(
     nestedCalls: calls.filter((c) => c.parentSpanId !== null).length,
     failedCalls: calls.filter((c) => c.error !== null).length,
     toolListSpans: lists.length,
-    insider: attack?.insider === true,
   };
 }
 
@@ -319,11 +338,26 @@ function buildOnce(
  * Builds session `index` with the given label; deterministic in (seed, index, label). The split and the
  * attack are drawn once, so that retries (a run that did not produce what the label needs) do not skew them.
  */
-export function simulateSession(population: Population, settings: SimulationSettings, label: SessionLabel, index: number): SimulatedSession {
-  const split = label === 'benign' && createRng(deriveSeed(settings.seed, 'split', index)).chance(settings.trainShare) ? 'train' : 'test';
+export function simulateSession(
+  population: Population,
+  settings: SimulationSettings,
+  label: SessionLabel,
+  index: number,
+): SimulatedSession {
+  const split =
+    label === 'benign' && createRng(deriveSeed(settings.seed, 'split', index)).chance(settings.trainShare)
+      ? 'train'
+      : 'test';
   const attack = label === 'benign' ? null : chooseAttack(createRng(deriveSeed(settings.seed, 'attack', index)), label);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const session = buildOnce(population, settings, label, attack, split, createRng(deriveSeed(settings.seed, 'session', index, attempt)));
+    const session = buildOnce(
+      population,
+      settings,
+      label,
+      attack,
+      split,
+      createRng(deriveSeed(settings.seed, 'session', index, attempt)),
+    );
     if (session !== null) return session;
   }
   throw new Error(`session ${index} (${label}): no attempt produced a valid session`);

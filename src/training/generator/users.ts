@@ -37,7 +37,13 @@ export interface User {
 }
 
 const OFFSETS: readonly (readonly [number, number])[] = [
-  [-5, 0.3], [-8, 0.15], [0, 0.15], [1, 0.2], [5.5, 0.1], [8, 0.05], [9, 0.05],
+  [-5, 0.3],
+  [-8, 0.15],
+  [0, 0.15],
+  [1, 0.2],
+  [5.5, 0.1],
+  [8, 0.05],
+  [9, 0.05],
 ];
 
 const PREFIXES = ['', 'hey, ', 'Hi! ', 'quick one: ', 'pls ', 'Can you help: ', 'Hello, ', 'yo '];
@@ -53,7 +59,13 @@ export function buildUsers(rng: Rng, world: World, workflows: readonly Workflow[
     const apps = DEPARTMENT_APPS[employee.department];
     const perApp = new Map<AgentService, [Workflow, number][]>();
     for (const [service] of apps) {
-      perApp.set(service, personalWeights(rng, workflows.filter((w) => w.services.includes(service))));
+      perApp.set(
+        service,
+        personalWeights(
+          rng,
+          workflows.filter((w) => w.services.includes(service)),
+        ),
+      );
     }
     const utcOffsetHours = rng.weighted(
       OFFSETS.map(([o]) => o),

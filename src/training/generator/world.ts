@@ -1,10 +1,17 @@
 import { randomIban } from './iban.js';
-import { COMPANY_SUFFIXES, COMPANY_WORDS, CONTACT_TITLES, FIRST_NAMES, LAST_NAMES, VENDOR_NAMES } from './name-pools.js';
+import {
+  COMPANY_SUFFIXES,
+  COMPANY_WORDS,
+  CONTACT_TITLES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  VENDOR_NAMES,
+} from './name-pools.js';
 import type { Rng } from './prng.js';
 
 /** The simulated company: its people, customers, vendors, services, channels, pages and files. */
 
-export const COMPANY_NAME = 'Northwind Analytics';
+/** The domain of Northwind Analytics, the made-up company. */
 export const COMPANY_DOMAIN = 'northwind-analytics.com';
 
 export const DEPARTMENTS = ['sales', 'support', 'engineering', 'data', 'finance', 'operations'] as const;
@@ -13,9 +20,23 @@ export type Department = (typeof DEPARTMENTS)[number];
 export const SALES_REGIONS = ['NA', 'EMEA', 'APAC', 'LATAM'] as const;
 export type SalesRegion = (typeof SALES_REGIONS)[number];
 
-export const CLOUD_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1'] as const;
+export const CLOUD_REGIONS = [
+  'us-east-1',
+  'us-west-2',
+  'eu-west-1',
+  'eu-central-1',
+  'ap-southeast-1',
+  'ap-northeast-1',
+] as const;
 
-export const OPPORTUNITY_STAGES = ['Discovery', 'Qualification', 'Proposal', 'Negotiation', 'Closed Won', 'Closed Lost'] as const;
+export const OPPORTUNITY_STAGES = [
+  'Discovery',
+  'Qualification',
+  'Proposal',
+  'Negotiation',
+  'Closed Won',
+  'Closed Lost',
+] as const;
 
 export interface Employee {
   /** `enduser.id`: pseudonymous, as in the AgentDojo dataset. */
@@ -99,25 +120,58 @@ export interface World {
 }
 
 const MICROSERVICES: readonly (readonly [string, string])[] = [
-  ['checkout-api', 'payments'], ['payments-worker', 'payments'], ['billing-service', 'payments'],
-  ['auth-service', 'identity'], ['user-service', 'identity'], ['gateway', 'platform'], ['scheduler', 'platform'],
-  ['notifications', 'platform'], ['webhook-dispatcher', 'platform'], ['search-api', 'growth'],
-  ['recommendation-engine', 'growth'], ['web-frontend', 'web'], ['pdf-renderer', 'web'],
-  ['ingest-pipeline', 'data-platform'], ['etl-runner', 'data-platform'], ['reporting-api', 'data-platform'],
-  ['export-worker', 'data-platform'], ['metrics-collector', 'observability'],
+  ['checkout-api', 'payments'],
+  ['payments-worker', 'payments'],
+  ['billing-service', 'payments'],
+  ['auth-service', 'identity'],
+  ['user-service', 'identity'],
+  ['gateway', 'platform'],
+  ['scheduler', 'platform'],
+  ['notifications', 'platform'],
+  ['webhook-dispatcher', 'platform'],
+  ['search-api', 'growth'],
+  ['recommendation-engine', 'growth'],
+  ['web-frontend', 'web'],
+  ['pdf-renderer', 'web'],
+  ['ingest-pipeline', 'data-platform'],
+  ['etl-runner', 'data-platform'],
+  ['reporting-api', 'data-platform'],
+  ['export-worker', 'data-platform'],
+  ['metrics-collector', 'observability'],
 ];
 
 const FIXED_PAGES: readonly (readonly [string, string])[] = [
-  ['SUP', 'Refund policy'], ['SUP', 'Escalation matrix'], ['SUP', 'SSO troubleshooting'], ['SUP', 'Resetting MFA for a customer'],
-  ['SUP', 'Data export requests (GDPR)'], ['SUP', 'Known issue: CSV export timeouts'], ['SUP', 'Macro: billing dispute'],
-  ['SALES', 'Pricing tiers 2026'], ['SALES', 'Discount approval process'], ['SALES', 'Security questionnaire answers'],
-  ['SALES', 'Competitive battlecard: Helio Metrics'], ['SALES', 'Enterprise onboarding plan'],
-  ['ENG', 'On-call handbook'], ['ENG', 'Deploy process'], ['ENG', 'How to rotate API keys'], ['ENG', 'Feature flag guidelines'],
-  ['ENG', 'Incident postmortem: 2026-10-14 payments outage'], ['ENG', 'Database migration checklist'],
-  ['DATA', 'Warehouse table guide'], ['DATA', 'Metric definitions: active users'], ['DATA', 'Churn model notes'],
-  ['FIN', 'Vendor payment runbook'], ['FIN', 'Month-end close checklist'], ['FIN', 'Expense policy'],
-  ['PEOPLE', 'Holiday calendar 2026'], ['PEOPLE', 'Onboarding checklist'], ['PEOPLE', 'Travel policy'],
-  ['IT', 'VPN setup'], ['IT', 'Laptop replacement'], ['SEC', 'Reporting a phishing e-mail'], ['SEC', 'Data classification policy'],
+  ['SUP', 'Refund policy'],
+  ['SUP', 'Escalation matrix'],
+  ['SUP', 'SSO troubleshooting'],
+  ['SUP', 'Resetting MFA for a customer'],
+  ['SUP', 'Data export requests (GDPR)'],
+  ['SUP', 'Known issue: CSV export timeouts'],
+  ['SUP', 'Macro: billing dispute'],
+  ['SALES', 'Pricing tiers 2026'],
+  ['SALES', 'Discount approval process'],
+  ['SALES', 'Security questionnaire answers'],
+  ['SALES', 'Competitive battlecard: Helio Metrics'],
+  ['SALES', 'Enterprise onboarding plan'],
+  ['ENG', 'On-call handbook'],
+  ['ENG', 'Deploy process'],
+  ['ENG', 'How to rotate API keys'],
+  ['ENG', 'Feature flag guidelines'],
+  ['ENG', 'Incident postmortem: 2026-10-14 payments outage'],
+  ['ENG', 'Database migration checklist'],
+  ['DATA', 'Warehouse table guide'],
+  ['DATA', 'Metric definitions: active users'],
+  ['DATA', 'Churn model notes'],
+  ['FIN', 'Vendor payment runbook'],
+  ['FIN', 'Month-end close checklist'],
+  ['FIN', 'Expense policy'],
+  ['PEOPLE', 'Holiday calendar 2026'],
+  ['PEOPLE', 'Onboarding checklist'],
+  ['PEOPLE', 'Travel policy'],
+  ['IT', 'VPN setup'],
+  ['IT', 'Laptop replacement'],
+  ['SEC', 'Reporting a phishing e-mail'],
+  ['SEC', 'Data classification policy'],
 ];
 
 const CHANNELS: Readonly<Record<Department | 'all', readonly string[]>> = {
@@ -215,7 +269,8 @@ function buildAccounts(rng: Rng, count: number, salesReps: readonly Employee[]):
       domain,
       tier,
       region,
-      arrUsd: (tier === 'enterprise' ? rng.int(120, 900) : tier === 'mid-market' ? rng.int(30, 150) : rng.int(4, 30)) * 1000,
+      arrUsd:
+        (tier === 'enterprise' ? rng.int(120, 900) : tier === 'mid-market' ? rng.int(30, 150) : rng.int(4, 30)) * 1000,
       ownerEmail: rng.pick(salesReps).email,
       contacts,
       opportunities,
@@ -249,15 +304,34 @@ function buildFiles(rng: Rng, accounts: readonly Account[], vendors: readonly Ve
   }
   for (const vendor of vendors) add('/Finance/Invoices', `${vendor.name} invoice ${rng.int(1000, 9999)}.pdf`);
   for (const name of [
-    'Q3 2026 board deck.pptx', 'Pricing 2026.xlsx', 'Sales playbook.pdf', 'Security whitepaper.pdf', 'SOC 2 report 2026.pdf',
-    'Product roadmap H1 2027.pdf', 'Customer case study - logistics.pdf', 'Onboarding guide.pdf', 'Data processing addendum.pdf',
-  ]) add('/Sales/Collateral', name);
+    'Q3 2026 board deck.pptx',
+    'Pricing 2026.xlsx',
+    'Sales playbook.pdf',
+    'Security whitepaper.pdf',
+    'SOC 2 report 2026.pdf',
+    'Product roadmap H1 2027.pdf',
+    'Customer case study - logistics.pdf',
+    'Onboarding guide.pdf',
+    'Data processing addendum.pdf',
+  ])
+    add('/Sales/Collateral', name);
   for (const week of [41, 42, 43, 44, 45]) add('/Data/Reports', `Weekly KPIs 2026-W${week}.csv`);
-  for (const name of ['churn_model_features.csv', 'signups_by_channel.csv', 'nps_responses_oct.csv', 'usage_export_raw.csv']) {
+  for (const name of [
+    'churn_model_features.csv',
+    'signups_by_channel.csv',
+    'nps_responses_oct.csv',
+    'usage_export_raw.csv',
+  ]) {
     add('/Data/Exports', name);
   }
-  for (const name of ['Budget 2027 draft.xlsx', 'Headcount plan.xlsx', 'Vendor list.xlsx', 'October close.xlsx']) add('/Finance/Reports', name);
-  for (const name of ['API design guidelines.md', 'Payments v2 design.md', 'Incident template.md', 'Capacity plan 2027.xlsx']) {
+  for (const name of ['Budget 2027 draft.xlsx', 'Headcount plan.xlsx', 'Vendor list.xlsx', 'October close.xlsx'])
+    add('/Finance/Reports', name);
+  for (const name of [
+    'API design guidelines.md',
+    'Payments v2 design.md',
+    'Incident template.md',
+    'Capacity plan 2027.xlsx',
+  ]) {
     add('/Engineering/Design Docs', name);
   }
   for (const name of ['Employee handbook.pdf', 'Benefits overview.pdf', 'Offsite agenda.docx']) add('/People', name);

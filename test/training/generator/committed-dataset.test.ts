@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOtlpJsonLines } from '../../../src/ingest/otlp/index.js';
 import { loadToolCatalog, SpanNormalizer } from '../../../src/normalize/index.js';
 import { readLabelsFile } from '../../../src/training/evaluation/labels-file.js';
-import { DATASET_FILES, ENTERPRISE_MCP_DEFAULTS, generateDataset, LABEL_COLUMNS } from '../../../src/training/generator/index.js';
+import {
+  DATASET_FILES,
+  ENTERPRISE_MCP_DEFAULTS,
+  generateDataset,
+  LABEL_COLUMNS,
+} from '../../../src/training/generator/index.js';
 import type { DatasetSummary } from '../../../src/training/generator/index.js';
 
 /** datasets/enterprise-mcp/ must be what the generator writes with its defaults, and its README must match it. */
@@ -36,7 +41,12 @@ function table(readme: string, header: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
   }
   expect(rows.length, header).toBeGreaterThan(0);
   return rows;
@@ -86,7 +96,10 @@ describe('datasets/enterprise-mcp', () => {
         count(ofLabel),
       ]);
     }
-    for (const [suite, benign, success, failed, total] of table(readme, '| suite | benign | attack_success | attack_failed | total |')) {
+    for (const [suite, benign, success, failed, total] of table(
+      readme,
+      '| suite | benign | attack_success | attack_failed | total |',
+    )) {
       expect([benign, success, failed, total], suite).toEqual([
         count((r) => r.suite === suite && r.label === 'benign'),
         count((r) => r.suite === suite && r.label === 'attack_success'),
@@ -94,7 +107,10 @@ describe('datasets/enterprise-mcp', () => {
         count((r) => r.suite === suite),
       ]);
     }
-    for (const cells of table(readme, '| attack | what happens after the injection is read | injection tasks | success | failed |')) {
+    for (const cells of table(
+      readme,
+      '| attack | what happens after the injection is read | injection tasks | success | failed |',
+    )) {
       const [attack, , , success, failed] = cells as [string, string, string, string, string];
       expect([success, failed], attack).toEqual([
         count((r) => r.attack === attack && r.label === 'attack_success'),
@@ -102,11 +118,15 @@ describe('datasets/enterprise-mcp', () => {
       ]);
     }
     const seen = (label: string, value: string): string => count((r) => r.label === label && r.inj_seen === value);
-    expect(readme).toContain(`attack_success: ${seen('attack_success', 'true')} yes, ${seen('attack_success', 'false')} no`);
-    expect(readme).toContain(`attack_failed: ${seen('attack_failed', 'true')} yes, ${seen('attack_failed', 'false')} no`);
+    expect(readme).toContain(
+      `attack_success: ${seen('attack_success', 'true')} yes, ${seen('attack_success', 'false')} no`,
+    );
+    expect(readme).toContain(
+      `attack_failed: ${seen('attack_failed', 'true')} yes, ${seen('attack_failed', 'false')} no`,
+    );
   });
 
-  it('reads through chainwatch\'s own OTLP reader, normalizer and labels reader without a rejected span', async () => {
+  it("reads through chainwatch's own OTLP reader, normalizer and labels reader without a rejected span", async () => {
     const catalog = await loadToolCatalog(join(COMMITTED, DATASET_FILES.catalog));
     const labels = await readLabelsFile(join(COMMITTED, DATASET_FILES.labels));
     const normalizer = new SpanNormalizer(catalog);

@@ -127,7 +127,11 @@ describe('generateDataset', () => {
       expect(Object.keys(trace)).toEqual(['resourceSpans']);
       expect(trace.resourceSpans).toHaveLength(1);
       const resource = trace.resourceSpans[0]!;
-      expect(resource.resource.attributes.map((a) => a.key)).toEqual(['service.name', 'service.version', 'deployment.environment']);
+      expect(resource.resource.attributes.map((a) => a.key)).toEqual([
+        'service.name',
+        'service.version',
+        'deployment.environment',
+      ]);
       expect(resource.scopeSpans).toHaveLength(1);
       expect(resource.scopeSpans[0]!.scope.name).toBe('enterprise-mcp-sim');
       const spans = spansOf(trace);
@@ -175,7 +179,10 @@ describe('generateDataset', () => {
       expect(root!.name).toBe(`invoke_agent ${str(root!, 'gen_ai.agent.name')}`);
       expect(str(root!, 'gen_ai.operation.name')).toBe('invoke_agent');
       expect(str(root!, 'enduser.id')).toMatch(/^user-[0-9a-f]{8}$/);
-      const messages = JSON.parse(str(root!, 'gen_ai.input.messages')!) as { role: string; parts: { type: string; content: string }[] }[];
+      const messages = JSON.parse(str(root!, 'gen_ai.input.messages')!) as {
+        role: string;
+        parts: { type: string; content: string }[];
+      }[];
       expect(messages[0]!.role).toBe('user');
       expect(messages[0]!.parts[0]!.content.length).toBeGreaterThan(0);
       expect(messages[0]!.parts[0]!.content).not.toMatch(/\{\w+\}/);
@@ -202,7 +209,7 @@ describe('generateDataset', () => {
     }
   });
 
-  it('lists tools with definitions of the server\'s tools', () => {
+  it("lists tools with definitions of the server's tools", () => {
     const lists = traces.flatMap((t) => spansOf(t).filter((s) => s.name === 'tools/list'));
     expect(lists.length).toBeGreaterThan(0);
     for (const list of lists) {
@@ -233,7 +240,9 @@ describe('generateDataset', () => {
   it('has parallel calls that start within a few milliseconds', () => {
     const gaps = traces.flatMap((t) => {
       const calls = toolCalls(t);
-      return calls.slice(1).map((c, i) => Number(BigInt(c.startTimeUnixNano) - BigInt(calls[i]!.startTimeUnixNano)) / 1e6);
+      return calls
+        .slice(1)
+        .map((c, i) => Number(BigInt(c.startTimeUnixNano) - BigInt(calls[i]!.startTimeUnixNano)) / 1e6);
     });
     expect(gaps.filter((g) => g < 5).length).toBeGreaterThan(0);
   });
@@ -256,7 +265,8 @@ describe('generateDataset', () => {
       expect(str(spansOf(trace!)[0]!, 'gen_ai.request.model')).toBe(row.model);
     }
     const attacked = Math.round(SESSIONS * ATTACK_RATE);
-    const count = (label: string, split?: string): number => rows.filter((r) => r.label === label && (split === undefined || r.split === split)).length;
+    const count = (label: string, split?: string): number =>
+      rows.filter((r) => r.label === label && (split === undefined || r.split === split)).length;
     expect(count('benign')).toBe(SESSIONS - attacked);
     expect(count('attack_success') + count('attack_failed')).toBe(attacked);
     expect(count('attack_success')).toBeGreaterThan(count('attack_failed'));
@@ -290,7 +300,9 @@ describe('generateDataset', () => {
       const tool = str(calls[index]!, 'gen_ai.tool.name')!;
       expect(injectionTask(row.injection_task).harmTools).toContain(tool);
       const spec = toolSpec(tool);
-      expect(spec.sensitive || spec.cost > 0 || spec.category === 'external_communication' || spec.category === 'financial').toBe(true);
+      expect(
+        spec.sensitive || spec.cost > 0 || spec.category === 'external_communication' || spec.category === 'financial',
+      ).toBe(true);
       // An injected instruction has to be read before it is followed.
       if (row.inj_seen === 'true') expect(index).toBeGreaterThan(0);
     }
@@ -303,7 +315,12 @@ describe('generateDataset', () => {
       const sensitive = toolCalls(byTrace.get(row.trace)!)
         .filter((c) => toolSpec(str(c, 'gen_ai.tool.name')!).sensitive)
         .map((c) => ({ at: BigInt(c.startTimeUnixNano), server: str(c, 'server.address')! }));
-      const widest = Math.max(...sensitive.map((a) => new Set(sensitive.filter((b) => b.at >= a.at && b.at - a.at <= 60_000_000_000n).map((b) => b.server)).size));
+      const widest = Math.max(
+        ...sensitive.map(
+          (a) =>
+            new Set(sensitive.filter((b) => b.at >= a.at && b.at - a.at <= 60_000_000_000n).map((b) => b.server)).size,
+        ),
+      );
       expect(widest).toBeGreaterThanOrEqual(LATERAL_MIN_SERVERS);
     }
   });
@@ -324,7 +341,9 @@ describe('generateDataset', () => {
   });
 
   it('writes a tool catalog that covers every tool in the traces', async () => {
-    const catalog = parse(await readFile(join(first.dir, DATASET_FILES.catalog), 'utf8')) as { tools: Record<string, { category: string; effect: string }> };
+    const catalog = parse(await readFile(join(first.dir, DATASET_FILES.catalog), 'utf8')) as {
+      tools: Record<string, { category: string; effect: string }>;
+    };
     for (const tool of new Set(traces.flatMap(toolCalls).map((c) => str(c, 'gen_ai.tool.name')!))) {
       expect(catalog.tools[tool]).toBeDefined();
     }
@@ -333,7 +352,9 @@ describe('generateDataset', () => {
   it('rejects bad options, naming the option', async () => {
     await expect(generateDataset({ seed: 1.5, sessions: 10, outDir: '/tmp/x' })).rejects.toThrow(/seed/);
     await expect(generateDataset({ seed: 1, sessions: 0, outDir: '/tmp/x' })).rejects.toThrow(/sessions/);
-    await expect(generateDataset({ seed: 1, sessions: 10, attackRate: 2, outDir: '/tmp/x' })).rejects.toThrow(/attackRate/);
+    await expect(generateDataset({ seed: 1, sessions: 10, attackRate: 2, outDir: '/tmp/x' })).rejects.toThrow(
+      /attackRate/,
+    );
     await expect(generateDataset({ seed: 1, sessions: 10, outDir: '' })).rejects.toThrow(/outDir/);
   });
 });

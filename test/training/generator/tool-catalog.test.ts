@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { TOOL_CATEGORIES, TOOL_EFFECTS } from '../../../src/normalize/events.js';
-import { renderToolCatalogYaml, serverAddress, TOOL_SPECS, toolDefinitions } from '../../../src/training/generator/tool-catalog.js';
+import {
+  renderToolCatalogYaml,
+  serverAddress,
+  TOOL_SPECS,
+  toolDefinitions,
+} from '../../../src/training/generator/tool-catalog.js';
 
 interface CatalogEntry {
   category: string;

@@ -2,7 +2,6 @@ import { AGENT_APPS } from '../agent-apps.js';
 import type { Rng } from '../prng.js';
 import type { ServerFamily } from '../tool-catalog.js';
 import type { WorkflowContext } from '../workflow.js';
-import { COMPANY_DOMAIN } from '../world.js';
 import type { Account, Contact, Employee } from '../world.js';
 
 /** Small helpers the workflows share: result text, dates, ids and habitual picks. */
@@ -87,12 +86,14 @@ export function pickPeriod(rng: Rng, nowMs: number): Period {
   ]);
 }
 
-export function internalEmail(handle: string): string {
-  return `${handle}@${COMPANY_DOMAIN}`;
-}
-
 /** Chat transcript lines as the chat server returns them. */
-export function chatLines(rng: Rng, nowMs: number, authors: readonly string[], texts: readonly string[], injection?: string): string {
+export function chatLines(
+  rng: Rng,
+  nowMs: number,
+  authors: readonly string[],
+  texts: readonly string[],
+  injection?: string,
+): string {
   const count = rng.int(3, 6);
   const lines: string[] = [];
   let t = nowMs - rng.int(2, 20) * 3_600_000;

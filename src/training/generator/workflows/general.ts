@@ -19,7 +19,12 @@ export const generalWorkflows: readonly Workflow[] = [
     injectable: false,
     tamper: [],
     plan(ctx) {
-      const text = ctx.rng.pick(['send me the numbers by EOD', 'this is not what we agreed', 'the meeting is cancelled', 'please review my PR']);
+      const text = ctx.rng.pick([
+        'send me the numbers by EOD',
+        'this is not what we agreed',
+        'the meeting is cancelled',
+        'please review my PR',
+      ]);
       return { slots: { text }, run() {} };
     },
   },
