@@ -2,7 +2,9 @@ import { pino } from 'pino';
 import { resolveConfig } from '../src/config/service-config.js';
 import { loadDetectionSetup } from '../src/service/detection-setup.js';
 import { RuleSetManager, createRuleDetector } from '../src/detectors/rules/index.js';
+import { createIdentityDetector } from '../src/detectors/identity/index.js';
 import { benchPipelineThroughput } from './pipeline-throughput.js';
+import { benchPreflightLatency } from './preflight-latency.js';
 import { benchRuleEngine, generatedRuleSource } from './rule-engine.js';
 import { benchSessionFootprint } from './session-footprint.js';
 import { formatRate } from './stats.js';
@@ -39,6 +41,21 @@ async function main(): Promise<void> {
   ] as const) {
     line(`  ${label.padEnd(43)}${formatRate(rate)} calls   ratio ${(rate / engine.emptySetEventsPerSec).toFixed(3)}`);
   }
+  line('');
+  const service = await loadDetectionSetup(resolveConfig({}), logger);
+  const detection = { ...service, detectors: [...service.detectors, createIdentityDetector()] };
+  const passThrough = { ...service, detectors: [] };
+  line(`pre-flight check (POST /v1/check, in process): copy + replay + combine, ${detection.detectors.map((d) => d.id).join(' + ')}`);
+  for (const calls of [6, 24]) {
+    const baseline = await benchPreflightLatency(passThrough, calls);
+    const latency = await benchPreflightLatency(detection, calls);
+    line(`  sessions of ${String(calls).padStart(2)} calls, no detectors (baseline)   p50 ${baseline.p50Ms.toFixed(3)} ms   p99 ${baseline.p99Ms.toFixed(3)} ms`);
+    line(
+      `  sessions of ${String(calls).padStart(2)} calls, service detectors       p50 ${latency.p50Ms.toFixed(3)} ms   p99 ${latency.p99Ms.toFixed(3)} ms` +
+        `   max ${latency.maxMs.toFixed(2)} ms   p99 ratio ${(latency.p99Ms / baseline.p99Ms).toFixed(1)}`,
+    );
+  }
+  await service.close();
   line('');
   const footprint = benchSessionFootprint(1_000_000);
   line(`session state, ${footprint.sessions.toLocaleString('en')} live sessions of one call`);

@@ -1,5 +1,7 @@
 export type { ApiServerOptions } from './api-server.js';
 export { createApiServer, DOCS_PREFIX, OPENAPI_PATH } from './api-server.js';
+export type { PreflightChecker } from './check-route.js';
+export { registerCheckRoute } from './check-route.js';
 export { API_TOKENS_ENV, checkApiTokens, MIN_TOKEN_LENGTH, readApiTokens } from './api-tokens.js';
 export type { BearerCheck } from './bearer-auth.js';
 export { BEARER_CHALLENGE, createBearerCheck } from './bearer-auth.js';

@@ -47,6 +47,8 @@ interface DetectionFlags {
   rules: string[];
   defaultRules?: boolean;
   catalog?: string;
+  jwks?: string;
+  attestationIssuer?: string[];
 }
 
 function detectionConfig(flags: DetectionFlags): Partial<ServiceConfig> {
@@ -55,6 +57,7 @@ function detectionConfig(flags: DetectionFlags): Partial<ServiceConfig> {
     ...(flags.defaultRules === false ? { defaultRules: false } : {}),
     ...(flags.rules.length > 0 ? { rulesFiles: flags.rules } : {}),
     ...(flags.catalog !== undefined ? { catalogFile: flags.catalog } : {}),
+    ...(flags.jwks !== undefined ? { jwksFile: flags.jwks, attestationIssuers: flags.attestationIssuer ?? [] } : {}),
   };
 }
 
@@ -89,6 +92,10 @@ program
   .option('--no-default-rules', 'do not load the bundled rules/default.yaml')
   .option('--catalog <file>', 'tool catalog YAML')
   .option('--allow-no-auth', 'serve the REST API without tokens (local experiments only)', false)
+  .option('--jwks <file>', 'verify session attestations (chainwatch.attestation) against this JWKS; without it every session is unverified')
+  .option('--attestation-issuer <iss>', 'accept attestations only from this issuer (repeatable; default: any issuer in the JWKS)', collect, [])
+  .option('--check-review-at <risk>', 'POST /v1/check: risk from which a call is held for review (default: the medium level)', share)
+  .option('--check-deny-at <risk>', 'POST /v1/check: risk from which a call is denied (default: the high level)', share)
   .action(async (flags: DetectionFlags & Record<string, unknown>) => {
     const env = configFromEnv(process.env);
     const config = resolveConfig({
@@ -103,6 +110,10 @@ program
       apiHost: flags.host as string,
       allowNoAuth: flags.allowNoAuth === true,
       ...detectionConfig(flags),
+      preflight: {
+        ...(typeof flags.checkReviewAt === 'number' ? { reviewAt: flags.checkReviewAt } : {}),
+        ...(typeof flags.checkDenyAt === 'number' ? { denyAt: flags.checkDenyAt } : {}),
+      },
     });
     const logger = pino({ level: config.logLevel });
     const service = await startChainwatchService(withRunToken(config, logger), logger);
@@ -130,6 +141,8 @@ program
   .option('--rules <file>', 'rule file applied after the bundled rules (repeatable)', collect, [])
   .option('--no-default-rules', 'do not load the bundled rules/default.yaml')
   .option('--catalog <file>', 'tool catalog YAML')
+  .option('--jwks <file>', 'verify session attestations (chainwatch.attestation) against this JWKS')
+  .option('--attestation-issuer <iss>', 'accept attestations only from this issuer (repeatable)', collect, [])
   .action(async (flags: DetectionFlags & { traces: string[]; out: string }) => {
     const env = configFromEnv(process.env);
     const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, ...detectionConfig(flags) });
@@ -180,7 +193,7 @@ program
   .requiredOption('--labels <file>', 'labels CSV: session,label (benign, attack_success, attack_failed) and optional columns')
   .option('--out <dir>', 'write report.md, metrics.json and plots (SVG and PNG) here')
   .option('--model <dir>', 'the model folder the scores came from: its combiner re-combines findings for the ablation')
-  .option('--split <name>', 'only label rows of this split, when the labels have a split column', 'test')
+  .option('--split <name>', 'only label rows of this split, when the labels have a split column (all: every row)', 'test')
   .option('--traces <file...>', 'the scored traces: to find sessions that ended on an agent error (left out in one variant)')
   .option('--title <text>', 'report title')
   .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split: string; traces?: string[]; title?: string }) => {

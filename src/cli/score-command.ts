@@ -92,6 +92,8 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
       }
       progress.stop();
     }
+    // Attestations verify asynchronously: apply every verdict before the sessions are written.
+    await pipeline.scoring.settled();
     pipeline.store.clear();
   } finally {
     out.end();

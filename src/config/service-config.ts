@@ -33,6 +33,12 @@ export interface ServiceConfig {
   readonly rulesFiles: readonly string[];
   /** Tool catalog YAML; '' infers every tool's category from its name. */
   readonly catalogFile: string;
+  /** JWKS to verify session attestations (`chainwatch.attestation`) against; '' leaves every session unverified. */
+  readonly jwksFile: string;
+  /** Accepted attestation issuers; empty accepts any whose key is in the JWKS. */
+  readonly attestationIssuers: readonly string[];
+  /** `POST /v1/check` thresholds on the risk; unset: review from the `medium` level, deny from `high`. */
+  readonly preflight: { readonly reviewAt?: number; readonly denyAt?: number };
   readonly apiTokens: readonly string[];
   /** Tokens the OTLP receiver requires; empty leaves it open (it is often behind a collector). */
   readonly otlpTokens: readonly string[];
@@ -64,6 +70,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   defaultRules: true,
   rulesFiles: [],
   catalogFile: '',
+  jwksFile: '',
+  attestationIssuers: [],
+  preflight: {},
   apiTokens: [],
   otlpTokens: [],
   allowNoAuth: false,

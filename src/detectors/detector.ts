@@ -6,6 +6,11 @@ export interface DetectorContext<S> {
   readonly session: SessionView;
   readonly state: S;
   readonly call: CallRecord;
+  /**
+   * True for a what-if (a pre-flight check on a copy of the session): the detector may use its
+   * per-session state but must change nothing it shares across sessions.
+   */
+  readonly dryRun?: boolean;
 }
 
 /**

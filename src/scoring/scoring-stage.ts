@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Detector } from '../detectors/detector.js';
 import type { Finding, Severity } from '../detectors/finding.js';
 import { severityRank } from '../detectors/finding.js';
+import type { AttestationCheck, TokenVerdict } from '../detectors/identity/token-verdict.js';
 import type { EventConsumer } from '../normalize/event-consumer.js';
 import type { NormalizedEvent, SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
@@ -12,7 +13,7 @@ import type { SessionStore } from '../session/session-store.js';
 import type { EscalationPolicy } from './escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from './risk-combiner.js';
 import { levelOf } from './risk-combiner.js';
-import type { Alert, EscalationSignal, ScoreUpdate } from './risk.js';
+import type { Alert, EscalationSignal, RiskLevel, ScoreUpdate } from './risk.js';
 
 export interface ScoringStageOptions {
   readonly store: SessionStore;
@@ -29,6 +30,20 @@ export interface ScoringStageOptions {
   readonly maxTraceAliases: number;
   readonly clock: () => number;
   readonly logger: Logger;
+  /** Verifies root spans' attestations; without it every session stays `unverified`. */
+  readonly attestations?: AttestationCheck;
+}
+
+/** What a session's risk would be with one more call, computed on a copy. */
+export interface RiskPreview {
+  /** Whether the session is live here; an unknown one is previewed as a new session. */
+  readonly known: boolean;
+  readonly current: { readonly score: number; readonly level: RiskLevel };
+  readonly score: number;
+  readonly level: RiskLevel;
+  readonly trust: Session['trust'];
+  /** Findings the call would complete (its own call index), strongest first. */
+  readonly findings: readonly Finding[];
 }
 
 export interface ScoringCounters {
@@ -39,6 +54,8 @@ export interface ScoringCounters {
   detectorErrors: number;
   alerts: number;
   signals: number;
+  /** Attestations the verifier could not check (saturated): their sessions keep their trust. */
+  attestationsUnchecked: number;
 }
 
 const MAX_ALERTED_KEYS = 64;
@@ -56,10 +73,12 @@ export class ScoringStage implements EventConsumer {
     detectorErrors: 0,
     alerts: 0,
     signals: 0,
+    attestationsUnchecked: 0,
   };
   private readonly traceAliases: LRUCache<string, string>;
   private readonly escalated = new Set<Session>();
   private readonly failingDetectors = new Set<string>();
+  private readonly verifying = new Set<Promise<void>>();
 
   constructor(private readonly options: ScoringStageOptions) {
     this.traceAliases = new LRUCache({ max: options.maxTraceAliases });
@@ -95,14 +114,46 @@ export class ScoringStage implements EventConsumer {
       previous = event;
       session.noteSpan(event.traceId, event.service, event.startTimeMs);
       touched.add(session);
+      const trust = session.trust;
       if (event.type === 'session_root') this.applyRoot(session, event, replay);
       else this.applyCall(session, event, replay);
+      // Detectors read the trust: a change re-scores the session from the start.
+      if (session.trust !== trust) replay.add(session);
     }
     const nowMs = this.options.clock();
     for (const session of touched) {
       if (replay.has(session) || session.ended) this.replay(session);
       this.rescore(session, nowMs);
     }
+  }
+
+  /** Resolves once every attestation verification started so far has been applied. */
+  async settled(): Promise<void> {
+    while (this.verifying.size > 0) await Promise.all([...this.verifying]);
+  }
+
+  /**
+   * The risk the session would have if `event` ran, from a copy of its calls replayed with fresh
+   * detector states: the store, the session and the sinks are left untouched.
+   */
+  preview(sessionId: string, event: ToolCallEvent): RiskPreview {
+    const live = this.options.store.peek(sessionId);
+    const copy = live?.copyForPreview() ?? new Session(sessionId, this.options.limits);
+    copy.noteSpan(event.traceId, event.service, event.startTimeMs);
+    copy.addCall(event);
+    copy.refreshOrigins();
+    copy.detectorStates = this.freshStates(copy);
+    this.runDetectors(copy, true);
+    const score = this.options.combine(copy.findings);
+    const index = copy.calls.findIndex((call) => call.event.spanId === event.spanId);
+    return {
+      known: live !== undefined,
+      current: { score: live?.score ?? 0, level: live?.level ?? 'none' },
+      score,
+      level: levelOf(score, this.options.levels),
+      trust: copy.trust,
+      findings: copy.findings.filter((finding) => index >= 0 && finding.callIndex === index).sort((a, b) => b.score - a.score),
+    };
   }
 
   /** Renews escalation signals due before their TTL and evicts idle sessions. Call periodically. */
@@ -120,7 +171,7 @@ export class ScoringStage implements EventConsumer {
     } else if (this.traceAliases.get(event.traceId) !== id) {
       this.traceAliases.set(event.traceId, id);
       const provisional = event.traceId === id ? undefined : store.peek(event.traceId);
-      if (provisional !== undefined) return this.adopt(provisional, id, replay);
+      if (provisional !== undefined) return this.adopt(provisional, id, event.service, replay);
     }
     let session = store.get(id);
     if (session === undefined) {
@@ -132,7 +183,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   /** Spans that came before their session's key was known were filed under the trace id: move them. */
-  private adopt(provisional: Session, id: string, replay: Set<Session>): Session {
+  private adopt(provisional: Session, id: string, service: string, replay: Set<Session>): Session {
     this.options.store.delete(provisional.id);
     this.escalated.delete(provisional);
     let session = this.options.store.get(id);
@@ -141,6 +192,8 @@ export class ScoringStage implements EventConsumer {
       session.detectorStates = this.freshStates(session);
       this.options.store.set(session);
     }
+    // The span that names the session speaks for it, not the spans filed under its trace id before.
+    if (session.service === '') session.service = service;
     for (const traceId of provisional.traceIds) session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
     for (const call of provisional.calls) session.addCall(call.event);
     if (provisional.ended) {
@@ -159,6 +212,30 @@ export class ScoringStage implements EventConsumer {
     }
     session.applyRoot(event);
     replay.add(session);
+    const { attestations } = this.options;
+    if (attestations === undefined) return;
+    if (event.attestation === '') {
+      session.checkClaim(event.userId, event.spanId);
+      return;
+    }
+    const known = attestations.cached(event.attestation);
+    if (known !== undefined) {
+      this.applyVerdict(session, known, event);
+      return;
+    }
+    // Verification is async; its verdict comes back as data and re-scores the session if it is still held.
+    const verification = attestations.verify(event.attestation).then((verdict) => {
+      this.verifying.delete(verification);
+      if (this.options.store.peek(session.id) !== session || !this.applyVerdict(session, verdict, event)) return;
+      this.replay(session);
+      this.rescore(session, this.options.clock());
+    });
+    this.verifying.add(verification);
+  }
+
+  private applyVerdict(session: Session, verdict: TokenVerdict, root: SessionRootEvent): boolean {
+    if (verdict.status === 'unchecked') this.counters.attestationsUnchecked++;
+    return session.applyAttestation(verdict, root.userId, root.spanId);
   }
 
   private applyCall(session: Session, event: ToolCallEvent, replay: Set<Session>): void {
@@ -174,7 +251,7 @@ export class ScoringStage implements EventConsumer {
         replay.add(session);
         return;
       case 'appended':
-        if (!replay.has(session) && !session.ended) this.observe(session, session.calls.length - 1);
+        if (!replay.has(session) && !session.ended) this.observe(session, session.calls.length - 1, false);
         return;
     }
   }
@@ -183,13 +260,13 @@ export class ScoringStage implements EventConsumer {
     return this.options.detectors.map((detector) => detector.createState(session));
   }
 
-  private observe(session: Session, index: number): void {
+  private observe(session: Session, index: number, dryRun: boolean): void {
     const call = session.calls[index]!;
     const { detectors } = this.options;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
       try {
-        const found = detector.observe({ session, state: session.detectorStates[d], call });
+        const found = detector.observe({ session, state: session.detectorStates[d], call, dryRun });
         if (found.length > 0) session.addFindings(found);
       } catch (error) {
         this.detectorFailed(detector, error);
@@ -203,7 +280,12 @@ export class ScoringStage implements EventConsumer {
     session.refreshOrigins();
     session.findings = session.findings.filter((finding) => finding.crossSession === true);
     session.detectorStates = this.freshStates(session);
-    for (let i = 0; i < session.calls.length; i++) this.observe(session, i);
+    this.runDetectors(session);
+  }
+
+  /** Every call through every detector, then the session-level evidence once the root has arrived. */
+  private runDetectors(session: Session, dryRun = false): void {
+    for (let i = 0; i < session.calls.length; i++) this.observe(session, i, dryRun);
     if (!session.ended) return;
     const { detectors } = this.options;
     for (let d = 0; d < detectors.length; d++) {

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApiServer } from '../api/api-server.js';
+import { registerCheckRoute } from '../api/check-route.js';
 import { createOtlpReceiver } from '../api/otlp-receiver.js';
 import { registerRuleRoutes } from '../api/rules-routes.js';
 import { findNatsServerBinary, startPrivateNatsServer } from '../config/private-nats-server.js';
@@ -21,6 +22,7 @@ import { ServiceMetrics } from '../outputs/metrics.js';
 import { NatsScoreSink } from '../outputs/nats-score-sink.js';
 import { RecentAlerts } from '../outputs/recent-alerts.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
+import { PreflightCheck, preflightThresholds } from '../scoring/preflight.js';
 import { StoreSessionDirectory } from '../session/store-directory.js';
 import { loadDetectionSetup } from './detection-setup.js';
 import type { Pipeline } from './pipeline.js';
@@ -45,6 +47,8 @@ export interface ChainwatchService {
   readonly otlpPort: number;
   readonly apiPort: number;
   readonly metrics: ServiceMetrics;
+  /** What `POST /v1/check` answers with, in process. */
+  readonly preflight: PreflightCheck;
   stop(): Promise<void>;
 }
 
@@ -125,10 +129,16 @@ export async function startChainwatchService(
     cleanups.push(() => sink.close());
 
     const pipeline = createPipeline({ ...setup, config, sink, logger });
+    const preflight = new PreflightCheck({
+      scoring: pipeline.scoring,
+      classify: (tool) => setup.catalog.classify(tool),
+      thresholds: preflightThresholds(setup.levels, config.preflight),
+    });
     const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);
     ticker.unref();
     cleanups.push(async () => clearInterval(ticker));
     cleanups.push(() => sink.flush());
+    cleanups.push(() => pipeline.scoring.settled());
 
     const sources: SpanSource[] = [];
     if (connection !== undefined) {
@@ -142,7 +152,14 @@ export async function startChainwatchService(
     }
 
     const metrics = new ServiceMetrics({ defaultMetrics: true });
-    registerServiceMetrics(metrics, { pipeline, sources, natsSink, riskStore });
+    registerServiceMetrics(metrics, {
+      pipeline,
+      detectors: setup.detectors,
+      sources,
+      natsSink,
+      riskStore,
+      ...(setup.attestations !== undefined ? { attestations: setup.attestations } : {}),
+    });
 
     let ready = false;
     let otlpPort = 0;
@@ -168,6 +185,7 @@ export async function startChainwatchService(
       logger: logger.child({ server: 'api' }),
       extraRoutes: (routes) => {
         registerRuleRoutes(routes, setup.rules);
+        registerCheckRoute(routes, preflight);
       },
     });
     const apiPort = await listen(api, config.apiHost, config.apiPort);
@@ -181,6 +199,7 @@ export async function startChainwatchService(
       otlpPort,
       apiPort,
       metrics,
+      preflight,
       async stop() {
         ready = false;
         await stopAll();

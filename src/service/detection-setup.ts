@@ -9,7 +9,9 @@ import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
 import type { EscalationOptions } from '../scoring/escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
+import type { AttestationVerifier } from '../detectors/identity/index.js';
 import { loadModel } from '../training/load-model.js';
+import { loadIdentityChecks } from './identity-setup.js';
 
 /** Shipped with the package: the generic rules and the model trained from datasets/. */
 export const BUNDLED_RULES = fileURLToPath(new URL('../../rules/default.yaml', import.meta.url));
@@ -24,6 +26,8 @@ export interface DetectionSetup {
   readonly levels: LevelThresholds;
   /** Escalation thresholds on the calibrated risk, when a model sets them. */
   readonly escalation: EscalationOptions;
+  /** Verifies session attestations, when a JWKS is configured. */
+  readonly attestations?: AttestationVerifier;
   close(): Promise<void>;
 }
 
@@ -74,10 +78,22 @@ export async function loadDetectionSetup(
   } else {
     logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
   }
+  let attestations: AttestationVerifier | undefined;
+  if (config.jwksFile !== '') {
+    const identity = await loadIdentityChecks({ jwksFile: config.jwksFile, issuers: config.attestationIssuers });
+    detectors.push(identity.detector);
+    attestations = identity.verifier;
+  }
   detectors.push(...extraDetectors);
   for (const detector of detectors) await detector.preload();
   logger.info(
-    { detectors: detectors.map((d) => d.id), rules: ruleFiles, model: modelDir || '(none)', catalog: config.catalogFile || '(inferred)' },
+    {
+      detectors: detectors.map((d) => d.id),
+      rules: ruleFiles,
+      model: modelDir || '(none)',
+      catalog: config.catalogFile || '(inferred)',
+      attestations: config.jwksFile || '(not verified)',
+    },
     'detection loaded',
   );
   return {
@@ -87,6 +103,7 @@ export async function loadDetectionSetup(
     combine,
     levels,
     escalation,
+    ...(attestations !== undefined ? { attestations } : {}),
     async close() {
       await rules.close();
       await Promise.all(detectors.map((detector) => detector.shutdown()));

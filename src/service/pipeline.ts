@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
 import type { Detector } from '../detectors/detector.js';
+import type { AttestationCheck } from '../detectors/identity/token-verdict.js';
 import { IngestStage } from '../ingest/ingest-stage.js';
 import { SpanNormalizer } from '../normalize/span-normalizer.js';
 import type { ToolCatalog } from '../normalize/tool-catalog.js';
@@ -23,6 +24,8 @@ export interface PipelineParts {
   readonly levels?: LevelThresholds;
   readonly escalation?: EscalationOptions;
   readonly clock?: () => number;
+  /** Verifies attestations on root spans; the identity detector reads the trust it sets. */
+  readonly attestations?: AttestationCheck;
 }
 
 export interface Pipeline {
@@ -52,6 +55,7 @@ export function createPipeline(parts: PipelineParts): Pipeline {
     maxTraceAliases: Math.max(1024, Math.min(config.maxSessions, 1_000_000)),
     clock: parts.clock ?? Date.now,
     logger,
+    ...(parts.attestations !== undefined ? { attestations: parts.attestations } : {}),
   });
   const ingest = new IngestStage({
     normalizer: new SpanNormalizer(parts.catalog),

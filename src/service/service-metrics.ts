@@ -1,3 +1,4 @@
+import type { Detector } from '../detectors/detector.js';
 import type { SpanSource } from '../ingest/span-source.js';
 import type { KvRiskStore } from '../outputs/kv-risk-store.js';
 import type { ServiceMetrics } from '../outputs/metrics.js';
@@ -17,9 +18,11 @@ export function registerServiceMetrics(
   metrics: ServiceMetrics,
   parts: {
     readonly pipeline: Pipeline;
+    readonly detectors: readonly Detector[];
     readonly sources: readonly SpanSource[];
     readonly natsSink?: NatsScoreSink;
     readonly riskStore?: KvRiskStore;
+    readonly attestations?: { readonly counters: object };
   },
 ): void {
   const { ingest, scoring, store } = parts.pipeline;
@@ -35,8 +38,19 @@ export function registerServiceMetrics(
   metrics.counter('chainwatch_detector_errors_total', 'detector failures (their evidence is skipped)', () => scoring.counters.detectorErrors);
   metrics.counter('chainwatch_alerts_total', 'alerts published', () => scoring.counters.alerts);
   metrics.counter('chainwatch_escalation_signals_total', 'sampling escalation signals published', () => scoring.counters.signals);
+  metrics.counter('chainwatch_attestations_unchecked_total', 'attestations not verified because the verifier was saturated (the session kept its trust)', () => scoring.counters.attestationsUnchecked);
   metrics.gauge('chainwatch_live_sessions', 'sessions held in memory', () => store.size);
   metrics.labelledCounter('chainwatch_session_evictions_total', 'sessions evicted from memory, by reason', 'reason', () => store.evictions);
+  for (const detector of parts.detectors) {
+    if (!('stats' in detector) || typeof detector.stats !== 'object' || detector.stats === null) continue;
+    const stats = detector.stats;
+    metrics.labelledCounter(
+      `chainwatch_detector_${detector.id.replace(/[^a-zA-Z0-9_]/g, '_')}_total`,
+      `the ${detector.id} detector's own counts (evaluations, findings, what its bounds dropped)`,
+      'count',
+      () => stats,
+    );
+  }
   for (const source of parts.sources) {
     if (!hasCounters(source)) continue;
     metrics.labelledCounter(
@@ -46,7 +60,10 @@ export function registerServiceMetrics(
       () => source.counters,
     );
   }
-  const { natsSink, riskStore } = parts;
+  const { natsSink, riskStore, attestations } = parts;
+  if (attestations !== undefined) {
+    metrics.labelledCounter('chainwatch_attestations_total', 'session attestations by verification outcome', 'outcome', () => attestations.counters);
+  }
   if (natsSink !== undefined) {
     metrics.labelledCounter('chainwatch_nats_published_total', 'NATS publications by kind and outcome', 'kind', () => natsSink.counters);
   }

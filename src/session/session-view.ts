@@ -10,6 +10,14 @@ export type CallOrigin = 'user' | 'nested';
  */
 export type TrustLevel = 'verified' | 'unverified' | 'invalid' | 'spoofed';
 
+/** What attestation established about a session's user, where attestations are checked. */
+export interface AttestedIdentity {
+  /** The attested user id (`sub`), '' unless an attestation verified. */
+  readonly subject: string;
+  /** Why the trust is not `verified`: the verification failure, or the span that claims another user; '' otherwise. */
+  readonly detail: string;
+}
+
 export interface CallRecord {
   /** Position in the session's start-time order. */
   readonly index: number;
@@ -28,6 +36,8 @@ export interface SessionView {
   /** The user the spans claim, '' when none. */
   readonly userId: string;
   readonly trust: TrustLevel;
+  /** Absent where attestations are not checked (no JWKS configured). */
+  readonly identity?: AttestedIdentity;
   readonly calls: readonly CallRecord[];
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;

@@ -1,10 +1,12 @@
 import type { Finding } from '../detectors/finding.js';
+import type { TokenVerdict } from '../detectors/identity/token-verdict.js';
 import type { SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { RiskLevel } from '../scoring/risk.js';
-import type { CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
+import type { AttestedIdentity, CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
 
 // Most sessions never need these lists: they share one empty array until their first entry.
 const NONE: readonly string[] = Object.freeze([]);
+const NO_IDENTITY: AttestedIdentity = Object.freeze({ subject: '', detail: '' });
 
 export interface SessionLimits {
   /** Calls kept per session; later calls are counted in `droppedCalls` and not scored. */
@@ -28,6 +30,7 @@ export class Session implements SessionView {
   prompt = '';
   userId = '';
   trust: TrustLevel = 'unverified';
+  identity: AttestedIdentity = NO_IDENTITY;
   attestation = '';
   calls: CallRecord[] = [];
   firstSeenMs = Number.POSITIVE_INFINITY;
@@ -69,6 +72,9 @@ export class Session implements SessionView {
 
   applyRoot(event: SessionRootEvent): void {
     this.rootSpanId = event.spanId;
+    // The agent that roots the session starts its traces, so it is the producer that can sample them:
+    // escalation signals go to its service, not to that of a tool server whose spans came first.
+    if (event.service !== '') this.service = event.service;
     if (event.prompt !== '') this.prompt = event.prompt;
     if (event.userId !== '' && this.userId === '') this.userId = event.userId;
     if (event.attestation !== '') this.attestation = event.attestation;
@@ -93,6 +99,7 @@ export class Session implements SessionView {
     if (this.findCall(event.spanId) !== undefined || this.aliasSpanIds.includes(event.spanId)) {
       return 'duplicate';
     }
+    this.checkClaim(event.userId, event.spanId);
     const parent = event.parentSpanId === '' ? undefined : this.findCall(event.parentSpanId);
     if (parent !== undefined && parent.event.tool === event.tool && parent.event.spanKind !== event.spanKind) {
       if (this.aliasSpanIds.length < this.limits.maxCalls) this.aliasSpanIds = [...this.aliasSpanIds, event.spanId];
@@ -147,6 +154,65 @@ export class Session implements SessionView {
       const origin: CallOrigin = spanIds.has(call.event.parentSpanId) ? 'nested' : 'user';
       if (origin !== call.origin) this.calls[i] = { index: i, event: call.event, origin };
     }
+  }
+
+  /**
+   * Binds the session to a verified attestation, or marks it invalid: one that failed verification,
+   * names another session, or names another user than an earlier one. Invalid is final. Claims made
+   * before the attestation was known are checked now. Returns true when the trust changed.
+   */
+  applyAttestation(verdict: TokenVerdict, rootUserId: string, rootSpanId: string): boolean {
+    const before = this.trust;
+    if (before === 'invalid' || verdict.status === 'unchecked') return false;
+    if (verdict.status === 'rejected') return this.invalidate(verdict.reason);
+    const { subject, sessionId } = verdict.claims;
+    if (sessionId !== this.id) return this.invalidate(`the attestation is for session '${sessionId}'`);
+    if (this.identity.subject !== '' && this.identity.subject !== subject) {
+      return this.invalidate(`attestations name two users ('${this.identity.subject}', '${subject}')`);
+    }
+    if (this.identity.subject === '') {
+      this.identity = { subject, detail: '' };
+      this.trust = 'verified';
+      for (const call of this.calls) this.checkClaim(call.event.userId, call.event.spanId);
+    }
+    this.checkClaim(rootUserId, rootSpanId);
+    return this.trust !== before;
+  }
+
+  /** A span's claimed user against the attested one: any other user makes a verified session spoofed. */
+  checkClaim(userId: string, spanId: string): void {
+    if (this.trust !== 'verified' || userId === '' || userId === this.identity.subject) return;
+    this.trust = 'spoofed';
+    this.identity = { subject: this.identity.subject, detail: `span ${spanId} claims user '${userId}'` };
+  }
+
+  private invalidate(reason: string): boolean {
+    this.trust = 'invalid';
+    this.identity = { subject: '', detail: reason };
+    return true;
+  }
+
+  /**
+   * A detached copy for a what-if: context and calls, no findings, detector states or escalation.
+   * Call records are immutable and shared.
+   */
+  copyForPreview(): Session {
+    const copy = new Session(this.id, this.limits);
+    copy.service = this.service;
+    copy.traceIds = [...this.traceIds];
+    copy.prompt = this.prompt;
+    copy.userId = this.userId;
+    copy.trust = this.trust;
+    copy.identity = this.identity;
+    copy.attestation = this.attestation;
+    copy.calls = [...this.calls];
+    copy.firstSeenMs = this.firstSeenMs;
+    copy.lastSeenMs = this.lastSeenMs;
+    copy.ended = this.ended;
+    copy.rootSpanId = this.rootSpanId;
+    copy.aliasSpanIds = this.aliasSpanIds;
+    copy.findings = this.findings.filter((finding) => finding.crossSession === true);
+    return copy;
   }
 
   /** Remembers that an alert went out for `key`; false when it had already, or when the cap is reached. */

@@ -6,7 +6,9 @@ import { MARKOV_EVIDENCE, MarkovModel, createMarkovDetector, type MarkovState } 
 import {
   CLUSTER_EVIDENCE,
   ClusterBaselines,
+  KnownEntities,
   PromptClusters,
+  ResultVocabulary,
   PromptEmbedder,
   createClusterDetector,
   createPromptResolver,
@@ -40,9 +42,21 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   const markovPath = join(dir, MODEL_FILES.markov);
   const markov = MarkovModel.fromJSON(await readJson(markovPath), markovPath);
   const clustersPath = join(dir, MODEL_FILES.clusters);
-  const clustersFile = (await readJson(clustersPath)) as { clusters?: unknown; baselines?: unknown } | null;
+  const clustersFile = (await readJson(clustersPath)) as {
+    clusters?: unknown;
+    baselines?: unknown;
+    entities?: unknown;
+    resultVocabulary?: unknown;
+  } | null;
   const clusters = PromptClusters.fromJSON(clustersFile?.clusters, `${clustersPath} clusters`);
   const baselines = ClusterBaselines.fromJSON(clustersFile?.baselines, `${clustersPath} baselines`);
+  // Models trained before these were learned lack them: that evidence is then simply absent.
+  const knowledge = {
+    ...(clustersFile?.entities === undefined ? {} : { knownEntities: KnownEntities.fromJSON(clustersFile.entities, `${clustersPath} entities`) }),
+    ...(clustersFile?.resultVocabulary === undefined
+      ? {}
+      : { resultVocabulary: ResultVocabulary.fromJSON(clustersFile.resultVocabulary, `${clustersPath} resultVocabulary`) }),
+  };
   const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
   const thresholdsPath = join(dir, MODEL_FILES.thresholds);
   const thresholds = (await readJson(thresholdsPath)) as ThresholdsFile;
@@ -61,7 +75,7 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   return {
     manifest,
     markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales }),
-    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales }),
+    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, ...knowledge }),
     resolvePrompt,
     combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
     alertThreshold: thresholds.alert.threshold,

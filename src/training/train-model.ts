@@ -14,7 +14,9 @@ import {
   CLUSTERS_DETECTOR_ID,
   CLUSTER_EVIDENCE,
   ClusterBaselines,
+  KnownEntities,
   PromptClusters,
+  ResultVocabulary,
   PromptEmbedder,
   UsageVocabulary,
   createClusterDetector,
@@ -45,6 +47,11 @@ export interface TrainModelOptions {
   readonly markovOrder?: number;
   /** Folds for held-out calibration scores. */
   readonly folds?: number;
+  /**
+   * A group per session (in `sessions` order), e.g. the agent's model: calibration folds keep each group
+   * whole, so held-out evidence shows how agents the model was not trained on behave. Absent: random folds.
+   */
+  readonly groups?: readonly string[];
   readonly seed?: number;
   readonly embedder?: Partial<PromptEmbedderOptions>;
   readonly clusters?: Partial<PromptClusterOptions>;
@@ -64,6 +71,9 @@ const TAIL_UNITS: Record<string, number> = { [`${CLUSTERS_DETECTOR_ID}/prompt-ou
 /** Findings weaker than the median benign evidence are not reported (the detectors' default minScore). */
 export const REPORT_MIN_SCORE = 0.5;
 const OPERATING_FPRS = [0.001, 0.005, 0.01, 0.02, 0.05];
+const ACTION_AFTER_CONTENT = `${CLUSTERS_DETECTOR_ID}/action-after-unfamiliar-content`;
+/** At most this share of held-out normal sessions read a result counted as unfamiliar. */
+const CONTENT_UNUSUAL_SHARE = 0.01;
 
 /**
  * Trains the learned detectors on normal sessions and writes a model folder. Thresholds come from
@@ -110,13 +120,20 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     { order },
   );
   const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
+  const knownEntities = KnownEntities.build(sessions);
+  const resultVocabulary = ResultVocabulary.build(readResults(sessions));
   progress('baselines', 1, 1);
 
   // Held-out raw evidence: per session, the strongest raw value of each finding kind.
   const resolvePrompt = (prompt: string) => (prompt === '' ? undefined : assignmentOf.get(prompt));
-  const foldOf = seededFolds(sessions.length, folds, seed);
+  if (options.groups !== undefined && options.groups.length !== sessions.length) {
+    throw new Error(`trainModel: ${options.groups.length} groups for ${sessions.length} sessions`);
+  }
+  const foldOf = options.groups === undefined ? seededFolds(sessions.length, folds, seed) : groupedFolds(options.groups, folds, seed);
   const raw: Array<Map<string, number>> = sessions.map(() => new Map());
-  for (let fold = 0; fold < folds; fold++) {
+  const heldOutContentBits = sessions.map(() => 0);
+  const foldCount = Math.max(...foldOf) + 1;
+  for (let fold = 0; fold < foldCount; fold++) {
     const trainIdx = sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold);
     const foldMarkov = MarkovModel.train(
       trainIdx.map((i) => ({ steps: steps[i] as MarkovStep[], cluster: clusterOfSession[i] as number })),
@@ -127,17 +144,23 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       trainIdx.map((i) => clusterOfSession[i] as number),
       clusters.k,
     );
-    const detectors = rawDetectors(foldMarkov, foldBaselines, resolvePrompt);
+    const foldSessions = trainIdx.map((i) => sessions[i] as NormalizedSession);
+    const foldKnowledge = { knownEntities: KnownEntities.build(foldSessions), resultVocabulary: ResultVocabulary.build(readResults(foldSessions)) };
+    const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, resolvePrompt);
     sessions.forEach((session, i) => {
       if (foldOf[i] !== fold) return;
+      heldOutContentBits[i] = maxContentBits(foldKnowledge.resultVocabulary, session);
       const strongest = raw[i] as Map<string, number>;
       for (const finding of replaySession(detectors, session)) {
         const kind = `${finding.detector}/${finding.id}`;
         strongest.set(kind, Math.max(strongest.get(kind) ?? 0, finding.score));
       }
     });
-    progress('calibration', fold + 1, folds);
+    progress('calibration', fold + 1, foldCount);
   }
+
+  resultVocabulary.unusualBits = calibrate(heldOutContentBits, CONTENT_UNUSUAL_SHARE).threshold;
+  log(`result wording: unfamiliar above ${resultVocabulary.unusualBits.toFixed(1)} bits (held-out normal sessions above: ${CONTENT_UNUSUAL_SHARE})`);
 
   const kinds = [
     ...MARKOV_EVIDENCE.map((id) => `${MARKOV_DETECTOR_ID}/${id}`),
@@ -147,9 +170,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     kinds.map((kind) => [kind, EmpiricalScale.fit(raw.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]),
   );
   const weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
-  const heldOutBits = raw.map((r) => {
+  const heldOutBits = raw.map((r, i) => {
     let bits = 0;
     for (const [kind, value] of r) {
+      // That evidence was recorded at every action for its calibration; it counts only behind its gate.
+      if (kind === ACTION_AFTER_CONTENT && !((heldOutContentBits[i] as number) > resultVocabulary.unusualBits)) continue;
       const scale = scales[kind];
       const score = scale === undefined ? 0 : scale.scale(value);
       if (value > 0 && score >= REPORT_MIN_SCORE) bits += (weights[kind] ?? 1) * findingBits(score);
@@ -204,7 +229,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   await mkdir(options.outDir, { recursive: true });
   await embedder.save(join(options.outDir, MODEL_FILES.embedder));
   await writeFile(join(options.outDir, MODEL_FILES.markov), JSON.stringify(markov.toJSON()));
-  await writeFile(join(options.outDir, MODEL_FILES.clusters), JSON.stringify({ clusters: clusters.toJSON(), baselines: baselines.toJSON() }));
+  await writeFile(join(options.outDir, MODEL_FILES.clusters), JSON.stringify({
+        clusters: clusters.toJSON(),
+        baselines: baselines.toJSON(),
+        entities: knownEntities.toJSON(),
+        resultVocabulary: resultVocabulary.toJSON(),
+      }),);
   await writeFile(join(options.outDir, MODEL_FILES.thresholds), JSON.stringify(thresholds, null, 1));
   await writeFile(join(options.outDir, MODEL_FILES.manifest), JSON.stringify(manifest, null, 2));
   embedder.dispose();
@@ -216,6 +246,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
 function rawDetectors(
   markov: MarkovModel,
   baselines: ClusterBaselines,
+  knowledge: { knownEntities: KnownEntities; resultVocabulary: ResultVocabulary },
   resolvePrompt: (prompt: string) => ClusterAssignment | undefined,
 ): Detector<unknown>[] {
   const identity: EvidenceScale = (r) => r;
@@ -223,8 +254,23 @@ function rawDetectors(
   const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.map((id) => [id, identity]));
   return [
     createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0 }),
-    createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, minScore: 0 }),
+    createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true }),
   ] as Detector<unknown>[];
+}
+
+/** The most unfamiliar wording among a session's read results, in bits. */
+function maxContentBits(vocabulary: ResultVocabulary, session: NormalizedSession): number {
+  let max = 0;
+  for (const call of session.calls) {
+    if (call.toolClass.effect !== 'read' || call.result === '') continue;
+    max = Math.max(max, vocabulary.novelty(call.tool, call.result)?.bits ?? 0);
+  }
+  return max;
+}
+
+/** The results of read calls: the content the agent took in from outside. */
+function* readResults(sessions: readonly NormalizedSession[]): Iterable<{ tool: string; result: string }> {
+  for (const session of sessions) for (const call of session.calls) if (call.toolClass.effect === 'read') yield call;
 }
 
 export function stepsOf(session: NormalizedSession): MarkovStep[] {
@@ -241,6 +287,27 @@ function seededFolds(n: number, folds: number, seed: number): number[] {
   const foldOf = new Array<number>(n);
   order.forEach((sessionIndex, rank) => (foldOf[sessionIndex] = rank % folds));
   return foldOf;
+}
+
+/** Whole groups to folds: shuffled, then each to the fold with the fewest sessions so far. */
+export function groupedFolds(groups: readonly string[], folds: number, seed: number): number[] {
+  const sizes = new Map<string, number>();
+  for (const group of groups) sizes.set(group, (sizes.get(group) ?? 0) + 1);
+  const names = [...sizes.keys()].sort();
+  const random = seededRandom(seed ^ 0x5eed);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [names[i], names[j]] = [names[j] as string, names[i] as string];
+  }
+  const count = Math.min(folds, names.length);
+  const load = new Array<number>(count).fill(0);
+  const foldOfGroup = new Map<string, number>();
+  for (const name of names) {
+    const fold = load.indexOf(Math.min(...load));
+    foldOfGroup.set(name, fold);
+    load[fold] = (load[fold] as number) + (sizes.get(name) as number);
+  }
+  return groups.map((group) => foldOfGroup.get(group) as number);
 }
 
 function digest(sessions: readonly NormalizedSession[]): string {

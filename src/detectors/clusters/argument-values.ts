@@ -1,5 +1,5 @@
 /** What kind of value an argument holds; entities get a `shape` that generalizes over values. */
-export type ValueKind = 'email' | 'url' | 'iban' | 'phone' | 'number' | 'text';
+export type ValueKind = 'email' | 'url' | 'iban' | 'phone' | 'date' | 'number' | 'text';
 
 /** One value found in a call's arguments. */
 export interface ArgumentValue {
@@ -21,6 +21,8 @@ const EMAIL = /[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/g;
 const URL_PATTERN = /\b(?:https?:\/\/)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?::\d+)?(?:\/[^\s"'<>]*)?/g;
 const IBAN = /\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b/g;
 const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+/** ISO dates and date-times, which the phone pattern would otherwise take. */
+const DATE = /^\d{4}-\d{2}-\d{2}(?:[ t]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?z?)?$/;
 
 /**
  * The values a call's arguments carry, as (path, value, kind, shape), bounded to 64 per call.
@@ -68,6 +70,7 @@ function classify(text: string): { kind: ValueKind; shape: string } | undefined 
   if (matchesWhole(text, EMAIL)) return { kind: 'email', shape: emailDomain(text) };
   if (matchesWhole(text, IBAN)) return { kind: 'iban', shape: text.slice(0, 2) };
   if (matchesWhole(text, URL_PATTERN) && /[/:]|www\./.test(text)) return { kind: 'url', shape: urlHost(text) };
+  if (DATE.test(text)) return { kind: 'date', shape: '' };
   if (matchesWhole(text, PHONE)) return { kind: 'phone', shape: text.replace(/\D/g, '').slice(0, 2) };
   return undefined;
 }

@@ -2,14 +2,25 @@ import { LRUCache } from 'lru-cache';
 import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
 import type { SessionView } from '../../session/session-view.js';
+import type { ToolCallEvent } from '../../normalize/events.js';
 import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
 import { formatProbability } from '../markov/index.js';
 import { argumentValues } from './argument-values.js';
 import { isConsequential, tracksArguments, type ClusterBaselines } from './cluster-baselines.js';
+import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
+import type { ResultVocabulary } from './result-vocabulary.js';
 import type { ClusterAssignment, PromptClusters } from './prompt-clusters.js';
 
 /** Finding ids of the clusters detector; each has its own evidence scale. */
-export const CLUSTER_EVIDENCE = ['rare-action', 'rare-tool', 'unusual-call-count', 'novel-argument', 'prompt-out-of-distribution'] as const;
+export const CLUSTER_EVIDENCE = [
+  'rare-action',
+  'rare-tool',
+  'unusual-call-count',
+  'novel-argument',
+  'unfamiliar-entity',
+  'action-after-unfamiliar-content',
+  'prompt-out-of-distribution',
+] as const;
 export type ClusterEvidence = (typeof CLUSTER_EVIDENCE)[number];
 
 export const CLUSTERS_DETECTOR_ID = 'clusters';
@@ -43,28 +54,42 @@ export interface ClusterDetectorOptions {
   readonly minScore?: number;
   /** Extra bits when a novel argument value was read from an earlier tool result and not given in the prompt. */
   readonly fromResultBits?: number;
+  /** The entities training traffic mentioned; absent: no `unfamiliar-entity` evidence. */
+  readonly knownEntities?: KnownEntities;
+  /** The words each tool's training results carried; absent: no `action-after-unfamiliar-content` evidence. */
+  readonly resultVocabulary?: ResultVocabulary;
+  /**
+   * Report `action-after-unfamiliar-content` at every action, as if unfamiliar content had been read:
+   * how training calibrates that evidence against the actions of normal sessions.
+   */
+  readonly ungatedActionEvidence?: boolean;
 }
 
 export interface ClusterState {
   prompt: string;
   assignment: ClusterAssignment | undefined;
   readonly toolsSeen: Set<string>;
-  /** Lower-cased results of the calls so far, bounded. */
+  /** Lower-cased results of the read calls so far (content from outside), bounded. */
   results: string;
   countReported: boolean;
   promptReported: boolean;
+  /** The read result so far worded least like its tool's training results: bits, novel words, call. */
+  content: { bits: number; novelWords: number; callIndex: number; tool: string };
 }
 
 const MAX_RESULT_CHARS = 200_000;
 
 /**
  * Evidence against the session's prompt cluster: tools (or, for tools never seen, categories) that the
- * cluster's sessions rarely use (side-effecting or sensitive ones as `rare-action`, calibrated apart
- * from reads: harm needs an action, while a different read is how another model takes another path), more calls than they make, side-effecting calls with argument values
- * or value shapes never seen for that argument, and prompts far from every cluster.
+ * cluster's sessions rarely use (side-effecting ones as `rare-action`, calibrated apart
+ * from reads: harm needs an action, while a different read is how another model takes another path),
+ * more calls than they make, side-effecting calls with argument values or value shapes never seen for
+ * that argument, side-effecting calls naming an address, URL, IBAN or phone number that no training
+ * traffic ever mentioned (`unfamiliar-entity`), unexpected actions after a read result worded unlike
+ * that tool's normal results (`action-after-unfamiliar-content`), and prompts far from every cluster.
  */
 export function createClusterDetector(options: ClusterDetectorOptions): Detector<ClusterState> {
-  const { baselines, resolvePrompt } = options;
+  const { baselines, resolvePrompt, knownEntities, resultVocabulary } = options;
   const minScore = options.minScore ?? 0.5;
   const fromResultBits = options.fromResultBits ?? 2;
   const scaleOf = (id: ClusterEvidence): EvidenceScale =>
@@ -80,6 +105,50 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     const score = scaleOf(id)(raw);
     if (score < minScore) return;
     out.push({ detector: CLUSTERS_DETECTOR_ID, id, severity: severityForScore(score), score, message, callIndex, spanIds });
+  };
+
+  /** Emits the strongest unfamiliar entity of the call; returns its bits (0: none). */
+  const unfamiliarEntity = (out: Finding[], known: KnownEntities, state: ClusterState, event: ToolCallEvent, prompt: string, callIndex: number): number => {
+    let best: { bits: number; message: string } | undefined;
+    for (const value of argumentValues(event.arguments)) {
+      if (!ENTITY_KINDS.includes(value.kind) || prompt.includes(value.value)) continue;
+      const familiarity = known.familiarity(value);
+      if (familiarity.known) continue;
+      const fromResults = state.results.includes(value.value);
+      const bits = familiarity.valueBits + familiarity.shapeBits + (fromResults ? fromResultBits : 0);
+      if (bits <= 0 || (best !== undefined && best.bits >= bits)) continue;
+      const shape = familiarity.shapeBits > 0 ? `, nor any ${value.kind} at ${value.shape}` : '';
+      const source = fromResults ? '; it appears in an earlier tool result, not in the prompt' : '';
+      best = {
+        bits,
+        message:
+          `${event.tool} ${value.path} = "${value.value.slice(0, 80)}": no training session mentioned this ${value.kind}${shape}` +
+          ` (${familiarity.distinct} known over ${familiarity.mentions} mentions)${source}`,
+      };
+    }
+    if (best === undefined) return 0;
+    emit(out, 'unfamiliar-entity', best.bits, best.message, callIndex, [event.spanId]);
+    return best.bits;
+  };
+
+  /**
+   * An unexpected action after reading content worded unlike its tool's normal results. Odd wording
+   * alone is an attack the agent may have resisted, and an odd action alone is how another model takes
+   * another path: the action's surprise counts here only behind the content gate, calibrated against
+   * the actions of normal sessions.
+   */
+  const actionAfterContent = (out: Finding[], state: ClusterState, event: ToolCallEvent, actionBits: number, callIndex: number) => {
+    const content = state.content;
+    if (actionBits <= 0 || (content.bits <= 0 && options.ungatedActionEvidence !== true)) return;
+    emit(
+      out,
+      'action-after-unfamiliar-content',
+      actionBits,
+      `${event.tool} (${actionBits.toFixed(1)} bits unexpected) follows a ${content.tool} result (call ${content.callIndex})` +
+        ` with ${content.novelWords} words never seen in that tool's training results`,
+      callIndex,
+      [event.spanId],
+    );
   };
 
   const promptFinding = (out: Finding[], state: ClusterState, callIndex: number) => {
@@ -109,6 +178,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
         results: '',
         countReported: false,
         promptReported: false,
+        content: { bits: 0, novelWords: 0, callIndex: -1, tool: '' },
       };
       resolve(session, state);
       return state;
@@ -121,9 +191,11 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       const scope = cluster < 0 ? 'all training sessions' : `prompt cluster ${cluster}`;
       promptFinding(out, state, call.index);
 
+      const rarity = baselines.toolRarity(cluster, event.tool, event.toolClass.category);
+      // How unexpected this action is for the prompt: the strongest of its own kinds of evidence.
+      let actionBits = isConsequential(event.toolClass) ? -Math.log2(rarity.probability) : 0;
       if (!state.toolsSeen.has(event.tool)) {
         state.toolsSeen.add(event.tool);
-        const rarity = baselines.toolRarity(cluster, event.tool, event.toolClass.category);
         const what = rarity.byCategory ? `${event.tool} (never seen; category ${event.toolClass.category})` : event.tool;
         emit(
           out,
@@ -152,9 +224,13 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
 
       if (tracksArguments(event)) {
         const prompt = session.prompt.toLowerCase();
+        if (knownEntities !== undefined) actionBits = Math.max(actionBits, unfamiliarEntity(out, knownEntities, state, event, prompt, call.index));
         let best: { bits: number; message: string } | undefined;
         for (const value of argumentValues(event.arguments)) {
           if (prompt.includes(value.value)) continue;
+          // An address or link that training traffic mentioned is the user's own world: new for this
+          // argument, perhaps, but not a stranger (unknown ones are `unfamiliar-entity` evidence).
+          if (knownEntities !== undefined && ENTITY_KINDS.includes(value.kind) && knownEntities.familiarity(value).known) continue;
           const novelty = baselines.argumentNovelty(cluster, event.tool, value);
           if (novelty.valueBits === 0 && novelty.shapeBits === 0) continue;
           const fromResults = state.results.includes(value.value);
@@ -170,10 +246,22 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
               ` (${novelty.distinct} distinct values in ${novelty.observations} calls)${shape}${source}`,
           };
         }
-        if (best !== undefined) emit(out, 'novel-argument', best.bits, best.message, call.index, [event.spanId]);
+        if (best !== undefined) {
+          emit(out, 'novel-argument', best.bits, best.message, call.index, [event.spanId]);
+          actionBits = Math.max(actionBits, best.bits);
+        }
+        actionAfterContent(out, state, event, actionBits, call.index);
       }
 
-      if (state.results.length < MAX_RESULT_CHARS && event.result !== '') {
+      if (resultVocabulary !== undefined && event.toolClass.effect === 'read' && event.result !== '') {
+        const novelty = resultVocabulary.novelty(event.tool, event.result);
+        if (novelty !== undefined && resultVocabulary.isUnfamiliar(novelty) && novelty.bits > state.content.bits) {
+          state.content = { bits: novelty.bits, novelWords: novelty.novelWords, callIndex: call.index, tool: event.tool };
+        }
+      }
+
+      // Only what the agent read counts as outside content; a write's result echoes the agent's own data.
+      if (event.toolClass.effect === 'read' && state.results.length < MAX_RESULT_CHARS && event.result !== '') {
         state.results += `\n${event.result.slice(0, MAX_RESULT_CHARS - state.results.length).toLowerCase()}`;
       }
       return out;

@@ -11,6 +11,10 @@ export { PromptClusters, DEFAULT_CLUSTER_OPTIONS, CLUSTERS_FORMAT } from './prom
 export type { PromptClusterOptions, ClusterAssignment, ClusteringScore, SerializedPromptClusters } from './prompt-clusters.js';
 export { ClusterBaselines, tracksArguments, isConsequential, MAX_DISTINCT_VALUES, BASELINES_FORMAT } from './cluster-baselines.js';
 export type { ToolRarity, ArgumentNovelty, TrainingSession, SerializedClusterBaselines } from './cluster-baselines.js';
+export { KnownEntities, ENTITY_KINDS, MAX_KNOWN_ENTITIES, KNOWN_ENTITIES_FORMAT } from './known-entities.js';
+export type { EntityFamiliarity, SerializedKnownEntities } from './known-entities.js';
+export { ResultVocabulary, RESULT_VOCABULARY_FORMAT, MAX_RESULT_CHARS_SCANNED } from './result-vocabulary.js';
+export type { ContentNovelty, SerializedResultVocabulary } from './result-vocabulary.js';
 export { argumentValues, entities, MAX_PLAIN_VALUE_LENGTH } from './argument-values.js';
 export type { ArgumentValue, ValueKind } from './argument-values.js';
 export { createClusterDetector, createPromptResolver, CLUSTERS_DETECTOR_ID, CLUSTER_EVIDENCE } from './cluster-detector.js';

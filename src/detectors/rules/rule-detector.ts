@@ -30,6 +30,8 @@ export interface RuleEngineStats {
   evictedKeys: number;
   /** Calls skipped because a non-session key had already seen their span (session replays). */
   replaySkips: number;
+  /** Rules joined beyond the session, skipped in a what-if so shared state stays untouched. */
+  dryRunSkips: number;
   /** Rule evaluations that threw (a bug); the call is skipped for that rule. */
   evaluationErrors: number;
   /** Sessions whose prompt-dependent rules ran at session end because the prompt came last. */
@@ -76,6 +78,7 @@ class RuleEngine implements RuleDetector {
     droppedGroups: 0,
     evictedKeys: 0,
     replaySkips: 0,
+    dryRunSkips: 0,
     evaluationErrors: 0,
     deferredEvaluations: 0,
   };
@@ -123,6 +126,11 @@ class RuleEngine implements RuleDetector {
     for (const rule of candidates) {
       if (rule.needsPrompt && session.prompt === '') {
         state.deferred = true;
+        continue;
+      }
+      if (ctx.dryRun === true && !rule.bySession) {
+        // A what-if must not count the proposed call in other sessions' shared state.
+        this.stats.dryRunSkips++;
         continue;
       }
       this.evaluate(rule, call, session, state, out);

@@ -53,7 +53,7 @@ export async function readLabelsFile(path: string): Promise<LabelsFile> {
 export function parseLabels(text: string, path: string): LabelsFile {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { info: true, skip_empty_lines: true, relax_column_count: false, bom: true }) as typeof records;
+    records = parse(text, { info: true, skip_empty_lines: true, relax_column_count: false, bom: true }) as unknown as typeof records;
   } catch (error) {
     const lines = (error as { lines?: number }).lines;
     throw new LabelsFileError(`${path}${lines === undefined ? '' : `:${lines}`}: not valid CSV: ${(error as Error).message}`);

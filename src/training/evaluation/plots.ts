@@ -90,7 +90,13 @@ export function rocSpec(result: EvaluationResult, attackSet: string, logScale: b
         axis: logScale ? { values: [0.001, 0.01, 0.1, 1], format: '~%' } : { format: '~%' },
       },
       y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] }, axis: { format: '~%' } },
-      color: { field: 'variant', type: 'nominal', title: null, legend: { orient: 'bottom-right', labelLimit: 260 } },
+      color: {
+        field: 'variant',
+        type: 'nominal',
+        title: null,
+        scale: { domain: [...new Set(result.variants.map((v) => v.name))] },
+        legend: { orient: 'bottom-right', labelLimit: 260 },
+      },
       order: { field: 'fpr', type: 'quantitative' },
     },
   } as TopLevelSpec;
@@ -111,7 +117,7 @@ export function distributionSpec(result: EvaluationResult): TopLevelSpec {
     width: 420,
     height: 110,
     data: { values },
-    facet: { row: { field: 'population', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } } },
+    facet: { row: { field: 'population', type: 'nominal', title: null, sort: result.distributions.map((d) => `${d.population} (${d.scores.length})`), header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top' } } },
     spec: {
       width: 420,
       height: 90,

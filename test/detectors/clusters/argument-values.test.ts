@@ -19,6 +19,14 @@ describe('argumentValues', () => {
     ]);
   });
 
+  it('tells dates from phone numbers', () => {
+    expect(argumentValues({ start: '2025-01-03', at: '2024-05-26 10:00', phone: '+41 44 123 45 67' }).map((v) => v.kind)).toEqual([
+      'date',
+      'date',
+      'phone',
+    ]);
+  });
+
   it('takes only the entities out of long free text', () => {
     const body = `${'Hello there, this is a long message body. '.repeat(3)} Please write to eve@evil.test or visit www.evil.test/pay now.`;
     const values = argumentValues({ body });

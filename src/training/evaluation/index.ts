@@ -1,0 +1,16 @@
+export { evaluate, isDosAttack, REPORTED_FPRS, TARGETS } from './evaluate.js';
+export type { AttackSetMetrics, EvaluationInput, EvaluationResult, GroupRate, TargetCheck, VariantMetrics } from './evaluate.js';
+export { rocAuc, rocCurve, operatingPoint, shareAbove } from './metrics.js';
+export type { OperatingPoint, RocPoint } from './metrics.js';
+export { alertCallIndex, leadTime } from './lead-time.js';
+export type { LeadTime } from './lead-time.js';
+export { readLabelsFile, parseLabels, LabelsFileError, SESSION_LABELS } from './labels-file.js';
+export type { LabelRow, LabelsFile, SessionLabel } from './labels-file.js';
+export { readScoresFile, parseScoredLine, ScoresFileError } from './scores-file.js';
+export type { ScoredFinding, ScoredSessionLine } from './scores-file.js';
+export { readAgentErrors } from './agent-errors.js';
+export type { AgentErrors } from './agent-errors.js';
+export { renderReport, renderSummary, variantTable, percent } from './report-markdown.js';
+export type { ReportContext } from './report-markdown.js';
+export { renderEvaluationPlots, renderSvg, svgToPng, findFonts, rocSpec, distributionSpec } from './plots.js';
+export type { FontChoice, RenderedPlot } from './plots.js';

@@ -1,0 +1,106 @@
+import { writeFile } from 'node:fs/promises';
+import { SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AttestationVerifier, attestationKeys, loadJwksFile } from '../../../src/detectors/identity/index.js';
+import type { TokenVerdict } from '../../../src/detectors/identity/index.js';
+import { signSessionAttestation } from '../../../src/sdk/index.js';
+import { orchestratorKeys, writeJwks } from '../../helpers/attestation-keys.js';
+import type { OrchestratorKeys } from '../../helpers/attestation-keys.js';
+
+const secret = new Uint8Array(32).fill(7);
+const secretJwk = { kty: 'oct', kid: 'hmac-1', alg: 'HS256', k: Buffer.from(secret).toString('base64url') };
+const claims = { sub: 'alice', sid: 'session-1', iss: 'orchestrator' };
+
+describe('AttestationVerifier', () => {
+  let ed: OrchestratorKeys;
+  let ec: OrchestratorKeys;
+  let other: OrchestratorKeys;
+  let verifier: AttestationVerifier;
+
+  beforeAll(async () => {
+    ed = await orchestratorKeys('EdDSA', 'ed-1');
+    ec = await orchestratorKeys('ES256', 'ec-1');
+    other = await orchestratorKeys('EdDSA', 'ed-1');
+    const file = await writeJwks({ keys: [ed.publicJwk, ec.publicJwk, secretJwk] });
+    verifier = new AttestationVerifier({ keys: attestationKeys(await loadJwksFile(file)) });
+  });
+
+  it.each([
+    ['EdDSA', () => ed.privateJwk],
+    ['ES256', () => ec.privateJwk],
+    ['HS256', () => secretJwk],
+  ])('verifies %s attestations signed with signSessionAttestation', async (alg, key) => {
+    const token = await signSessionAttestation(claims, key());
+    expect(token.split('.')).toHaveLength(3);
+    const verdict = await verifier.verify(token);
+    expect(verdict).toMatchObject({ status: 'verified', claims: { subject: 'alice', sessionId: 'session-1', issuer: 'orchestrator' } });
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg).toBe(alg === 'EdDSA' ? 'EdDSA' : alg);
+  });
+
+  it('rejects expired, wrongly signed, wrong-audience and malformed tokens, naming why', async () => {
+    const reasons = async (token: string): Promise<TokenVerdict> => verifier.verify(token);
+    const hourAgo = Math.floor(Date.now() / 1000) - 7200;
+    expect(await reasons(await signSessionAttestation({ ...claims, iat: hourAgo, ttlSeconds: 60 }, ed.privateJwk))).toEqual({
+      status: 'rejected',
+      reason: 'attestation expired',
+    });
+    // Same kid, another key: the signature does not verify.
+    expect(await reasons(await signSessionAttestation(claims, other.privateJwk))).toEqual({ status: 'rejected', reason: 'signature does not verify' });
+    expect(await reasons(await signSessionAttestation(claims, { ...other.privateJwk, kid: 'unknown' }))).toEqual({
+      status: 'rejected',
+      reason: 'signed with a key not in the JWKS',
+    });
+    const wrongAudience = await new SignJWT({ sid: 'session-1' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'hmac-1' })
+      .setSubject('alice')
+      .setIssuer('orchestrator')
+      .setAudience('someone-else')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(secret);
+    expect(await reasons(wrongAudience)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/claim check failed.*aud/) });
+    const noSid = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 'hmac-1' }).setSubject('alice').setIssuer('o').setAudience('chainwatch').setIssuedAt().setExpirationTime('1h').sign(secret);
+    expect(await reasons(noSid)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/sid/) });
+    expect(await reasons('not-a-token')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^not a valid attestation/) });
+  });
+
+  it('accepts only the configured issuers when given', async () => {
+    const strict = new AttestationVerifier({ keys: attestationKeys({ keys: [secretJwk] }), issuers: ['orchestrator-a'] });
+    const fromB = await signSessionAttestation({ ...claims, iss: 'orchestrator-b' }, secretJwk);
+    const fromA = await signSessionAttestation({ ...claims, iss: 'orchestrator-a' }, secretJwk);
+    expect(await strict.verify(fromB)).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/iss/) });
+    expect(await strict.verify(fromA)).toMatchObject({ status: 'verified' });
+  });
+
+  it('verifies a token once: concurrent checks share it, later ones hit the cache', async () => {
+    const counting = new AttestationVerifier({ keys: attestationKeys({ keys: [secretJwk] }) });
+    const token = await signSessionAttestation(claims, secretJwk);
+    expect(counting.cached(token)).toBeUndefined();
+    const [a, b] = await Promise.all([counting.verify(token), counting.verify(token)]);
+    expect(a).toBe(b);
+    expect(counting.cached(token)).toBe(a);
+    expect(counting.counters).toMatchObject({ verified: 1, rejected: 0 });
+  });
+
+  it('answers unchecked, without judging, when too many verifications are in flight', async () => {
+    const saturated = new AttestationVerifier({ keys: attestationKeys({ keys: [secretJwk] }), maxPending: 1 });
+    const tokens = [await signSessionAttestation(claims, secretJwk), await signSessionAttestation({ ...claims, sid: 'session-2' }, secretJwk)];
+    const first = saturated.verify(tokens[0]!);
+    const second = await saturated.verify(tokens[1]!);
+    expect(second.status).toBe('unchecked');
+    expect((await first).status).toBe('verified');
+    expect(saturated.counters.unchecked).toBe(1);
+  });
+});
+
+describe('loadJwksFile', () => {
+  it('names the file and the key at fault', async () => {
+    const ed = await orchestratorKeys('EdDSA', 'ed-1');
+    await expect(loadJwksFile(await writeJwks({ keys: [ed.privateJwk] }))).rejects.toThrow(/keys\[0\] holds a private key/);
+    await expect(loadJwksFile(await writeJwks({ keys: [] }))).rejects.toThrow(/"keys" is empty/);
+    await expect(loadJwksFile(await writeJwks({ keys: [{ kty: 'RSA', n: 'x', e: 'AQAB' }] }))).rejects.toThrow(/keys\[0\]: kty "RSA"/);
+    const broken = await writeJwks({ keys: [] });
+    await writeFile(broken, '{ not json');
+    await expect(loadJwksFile(broken)).rejects.toThrow(new RegExp(`JWKS file ${broken}`));
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, it, expect } from 'vitest';
+import { riskCombiner } from '../../../src/scoring/risk-combiner.js';
+import { evaluate, parseLabels } from '../../../src/training/evaluation/index.js';
+import type { ScoredFinding, ScoredSessionLine } from '../../../src/training/evaluation/index.js';
+
+// Default combiner: scores 0.5 / 0.75 / 0.875 are 1 / 2 / 3 bits; risk = 1 - 2^-bits summed over kinds.
+const combine = riskCombiner();
+const f = (detector: string, score: number, callIndex = 0): ScoredFinding => ({ detector, id: 'x', score, callIndex });
+const line = (session: string, findings: ScoredFinding[], score = combine(findings.map((x) => ({ ...x, severity: 'info', message: '', spanIds: [] })))): ScoredSessionLine => ({
+  session,
+  traceIds: [`trace-${session}`],
+  score,
+  findings,
+  line: 0,
+});
+
+const labels = parseLabels(
+  [
+    'session,label,split,inj_seen,first_harmful_call,attack,trace',
+    'b1,benign,test,,,,',
+    'b2,benign,test,,,,',
+    'b3,benign,test,,,,',
+    'b4,benign,test,,,,',
+    'btrain,benign,train,,,,',
+    's1,attack_success,test,true,2,important_instructions,',
+    's2,attack_success,test,true,1,important_instructions,',
+    's3,attack_success,test,true,,captcha_dos,',
+    'f1,attack_failed,test,true,,important_instructions,',
+    'f2,attack_failed,test,false,,important_instructions,trace-f2-only',
+  ].join('\n'),
+  'labels.csv',
+);
+
+const scores: ScoredSessionLine[] = [
+  line('b1', []), // 0
+  line('b2', [f('a', 0.5)]), // 0.5
+  line('b3', [f('b', 0.5)]), // 0.5
+  line('b4', [f('a', 0.5), f('b', 0.5)]), // 0.75
+  line('btrain', [f('a', 0.875)]),
+  line('s1', [f('a', 0.875, 1)]), // 0.875, alert at call 1, harmful at 2
+  line('s2', [f('b', 0.875, 3)]), // 0.875, alert at call 3, harmful at 1: late
+  line('s3', [f('a', 0.75), f('b', 0.75)]), // 0.9375, DoS
+  line('f1', [f('a', 0.75)]), // 0.75
+  { ...line('other-key', []), traceIds: ['trace-f2-only'] }, // f2, matched by trace id
+  line('stray', []),
+];
+
+describe('evaluate', () => {
+  const result = evaluate({ scores, labels, split: 'test', combine, combinerName: 'default' });
+  const variant = (name: string) => result.variants.find((v) => v.name === name)!;
+
+  it('joins scores to the split\'s label rows by session or trace and counts the populations', () => {
+    expect(result.counts).toMatchObject({
+      labelled: 9,
+      benign: 4,
+      attackSuccess: 3,
+      attackSuccessHarmful: 2,
+      dos: 1,
+      agentErrors: null,
+      attackFailed: 2,
+      attackFailedInjSeen: 1,
+      missingScores: 0,
+      unlabelledScores: 1,
+      recombinationMismatches: 0,
+    });
+    expect(result.variants.map((v) => v.name)).toEqual(['all detectors', 'without a', 'without b', 'only a', 'only b']);
+  });
+
+  it('computes AUC, TPR at FPR and FPR on attack_failed for all detectors', () => {
+    const all = variant('all detectors');
+    // Benign scores 0, .5, .5, .75: at 1% FPR nothing may be above, so the threshold is .75.
+    expect(all.threshold).toBe(0.75);
+    const [success, harmful] = all.attackSets;
+    expect(success).toMatchObject({ positives: 3, auc: 1 });
+    expect(success!.operatingPoints.map((p) => p.tpr)).toEqual([1, 1, 1]);
+    expect(harmful!.positives).toBe(2);
+    // f1 scores .75, not above the threshold.
+    expect(all.failedFpr).toBe(0);
+    expect(all.injSeenFailedFpr).toBe(0);
+    // s1 alerts at call 1 before its harmful call 2; s2 at call 3, two calls late; s3 has no harmful call.
+    expect(success!.leadTime).toEqual({ sessions: 2, inTime: 1, share: 0.5, medianCallsAhead: -0.5 });
+  });
+
+  it('re-combines each session without a detector', () => {
+    const withoutA = variant('without a');
+    // Benign without a: 0, 0, .5, .5 -> threshold .5; attack_success: s1 0, s2 .875, s3 .75.
+    expect(withoutA.threshold).toBe(0.5);
+    const [success] = withoutA.attackSets;
+    expect(success!.operatingPoints[1]!.tpr).toBeCloseTo(2 / 3, 12);
+    // Pairs won: s1 (0) beats none but ties two zeros (1), s2 and s3 beat all four: 9 of 12.
+    expect(success!.auc).toBe(0.75);
+    expect(variant('only a').attackSets[0]!.auc).toBe(variant('without b').attackSets[0]!.auc);
+  });
+
+  it('flags a file whose scores its findings do not re-combine to', () => {
+    const skewed = scores.map((s) => (s.session === 'b2' ? { ...s, score: 0.9 } : s));
+    const off = evaluate({ scores: skewed, labels, split: 'test', combine, combinerName: 'default' });
+    expect(off.counts.recombinationMismatches).toBe(1);
+    expect(off.variants[0]!.attackSets[0]!.leadTime.share).toBeNaN();
+    expect(off.variants[1]!.name).toBe('all detectors (re-combined)');
+  });
+
+  it('leaves agent-error runs out of the harmful set when they are known', () => {
+    const withErrors = evaluate({ scores, labels, split: 'test', combine, combinerName: 'default', agentErrors: { sessions: new Set(['s1']), traces: new Set() } });
+    expect(withErrors.counts).toMatchObject({ attackSuccessHarmful: 1, agentErrors: 1 });
+  });
+});
