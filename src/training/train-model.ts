@@ -132,7 +132,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const foldOf = options.groups === undefined ? seededFolds(sessions.length, folds, seed) : groupedFolds(options.groups, folds, seed);
   const raw: Array<Map<string, number>> = sessions.map(() => new Map());
   const heldOutContentBits = sessions.map(() => 0);
-  const foldCount = Math.max(...foldOf) + 1;
+  const foldCount = foldOf.reduce((max, fold) => Math.max(max, fold), 0) + 1;
   for (let fold = 0; fold < foldCount; fold++) {
     const trainIdx = sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold);
     const foldMarkov = MarkovModel.train(

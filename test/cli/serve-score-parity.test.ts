@@ -141,7 +141,7 @@ describe('serve and score agree', () => {
             headers: { authorization: `Bearer ${TOKEN}` },
           });
           if (response.status !== 200) return false;
-          served.set(id, comparable(await response.json()));
+          served.set(id, comparable((await response.json()) as Parameters<typeof comparable>[0]));
         }
         return true;
       },

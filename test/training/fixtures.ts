@@ -6,6 +6,7 @@ export interface CallSpec {
   readonly tool: string;
   readonly category?: ToolCategory;
   readonly effect?: ToolEffect;
+  readonly sensitive?: boolean;
   readonly args?: unknown;
   readonly result?: string;
 }
@@ -27,7 +28,7 @@ export function toolCall(sessionId: string, spec: CallSpec, index = 0): ToolCall
     spanKind: 3,
     tool: spec.tool,
     server: 'test-mcp',
-    toolClass: { category: spec.category ?? 'data_access', effect: spec.effect ?? 'read', sensitive: false, cost: 0, inferred: false },
+    toolClass: { category: spec.category ?? 'data_access', effect: spec.effect ?? 'read', sensitive: spec.sensitive ?? false, cost: 0, inferred: false },
     arguments: spec.args ?? {},
     result: spec.result ?? '',
     status: 'ok',

@@ -167,12 +167,9 @@ export function tracksArguments(event: ToolCallEvent): boolean {
   return event.toolClass.effect !== 'read';
 }
 
-/**
- * A call that changes or sends something. Reads, sensitive ones included, are how agents find things
- * out (a contact lookup resolves a name to an address); the harm of a leak is in the send that follows.
- */
+/** A call that changes or sends something, or that the catalog marks sensitive. */
 export function isConsequential(toolClass: ToolClass): boolean {
-  return toolClass.effect !== 'read';
+  return toolClass.effect !== 'read' || toolClass.sensitive;
 }
 
 function newValueBits(stats: ArgumentStats | undefined, value: string): number {

@@ -81,7 +81,7 @@ const MAX_RESULT_CHARS = 200_000;
 
 /**
  * Evidence against the session's prompt cluster: tools (or, for tools never seen, categories) that the
- * cluster's sessions rarely use (side-effecting ones as `rare-action`, calibrated apart
+ * cluster's sessions rarely use (side-effecting or sensitive ones as `rare-action`, calibrated apart
  * from reads: harm needs an action, while a different read is how another model takes another path),
  * more calls than they make, side-effecting calls with argument values or value shapes never seen for
  * that argument, side-effecting calls naming an address, URL, IBAN or phone number that no training
@@ -250,8 +250,9 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
           emit(out, 'novel-argument', best.bits, best.message, call.index, [event.spanId]);
           actionBits = Math.max(actionBits, best.bits);
         }
-        actionAfterContent(out, state, event, actionBits, call.index);
       }
+      // Sensitive reads count too: gathering personal data is often the first step a planted instruction asks for.
+      if (isConsequential(event.toolClass)) actionAfterContent(out, state, event, actionBits, call.index);
 
       if (resultVocabulary !== undefined && event.toolClass.effect === 'read' && event.result !== '') {
         const novelty = resultVocabulary.novelty(event.tool, event.result);

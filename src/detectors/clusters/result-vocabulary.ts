@@ -1,8 +1,9 @@
 /** Characters of a result read for words: a planted instruction that matters sits where the agent reads. */
 export const MAX_RESULT_CHARS_SCANNED = 4_000;
-/** Distinct words kept per tool, and tools kept; beyond them nothing new is learned (counted as dropped). */
+/** Distinct words kept per tool, tools kept, and words kept in all; beyond them nothing new is learned (counted as dropped). */
 export const MAX_WORDS_PER_TOOL = 50_000;
 export const MAX_VOCABULARY_TOOLS = 4_096;
+export const MAX_VOCABULARY_WORDS = 2_000_000;
 
 interface ToolWords {
   /** Distinct words per result, summed over the training results. */
@@ -34,7 +35,9 @@ export class ResultVocabulary {
    * sessions (the level only a small share of them reach), 0 until then.
    */
   unusualBits = 0;
+  /** Words (and results of tools over the bound) left out for the bounds, per occurrence. */
   dropped = 0;
+  private words = 0;
 
   private constructor(tools: Map<string, ToolWords>) {
     this.tools = tools;
@@ -64,8 +67,13 @@ export class ResultVocabulary {
     }
     for (const word of wordsOf(result)) {
       stats.occurrences++;
-      if (stats.words.size < MAX_WORDS_PER_TOOL) stats.words.add(word);
-      else if (!stats.words.has(word)) this.dropped++;
+      if (stats.words.has(word)) continue;
+      if (stats.words.size < MAX_WORDS_PER_TOOL && this.words < MAX_VOCABULARY_WORDS) {
+        stats.words.add(word);
+        this.words++;
+      } else {
+        this.dropped++;
+      }
     }
   }
 
@@ -106,6 +114,7 @@ export class ResultVocabulary {
       tools.set(entry.tool, { occurrences: entry.occurrences, words: new Set(entry.words) });
     }
     const vocabulary = new ResultVocabulary(tools);
+    for (const stats of tools.values()) vocabulary.words += stats.words.size;
     if (typeof data.unusualBits === 'number' && Number.isFinite(data.unusualBits)) vocabulary.unusualBits = data.unusualBits;
     return vocabulary;
   }

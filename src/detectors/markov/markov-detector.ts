@@ -82,9 +82,9 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const message =
         `call ${call.index}: ${previous} -> ${step.tool} has learned probability ${formatProbability(transition.probability)}` +
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, step)})`;
-      // Transitions into actions are calibrated apart from reads: another model's different reads (a
-      // contact lookup included) are normal, while harm needs an action.
-      const id = call.event.toolClass.effect === 'read' ? 'improbable-transition' : 'improbable-action';
+      // Transitions into actions and sensitive reads are calibrated apart from other reads: another
+      // model's different reads are normal.
+      const id = call.event.toolClass.effect !== 'read' || call.event.toolClass.sensitive ? 'improbable-action' : 'improbable-transition';
       return finding(id, surprise, message, call.index, [call.event.spanId]);
     },
     observeEnd(session, state) {

@@ -118,6 +118,10 @@ describe('clusters detector', () => {
     // After the planted result, the usual reply is as unexpected as the cluster's own habit: 20 of 20, P = (20 + 0.5) / 21.
     const resisted = replay(make(false), session('r', 'reply to alice', [planted, reply('alice@corp.example')]));
     expect(resisted.find((f) => f.id === 'action-after-unfamiliar-content')?.score).toBeCloseTo(-Math.log2(20.5 / 21), 10);
+    // A sensitive read counts as an action here: gathering personal data is a planted instruction's usual first step.
+    const profile: CallSpec = { tool: 'read_profile', category: 'pii_access', sensitive: true };
+    const gathered = replay(make(false), session('g', 'reply to alice', [planted, profile])).find((f) => f.id === 'action-after-unfamiliar-content');
+    expect(gathered?.message).toMatch(/^read_profile .* follows a search_inbox result/);
     // Calibration sees every action's surprise, gate or not.
     expect(replay(make(true), session('u', 'reply to alice', [search, deleteFile])).find((f) => f.id === 'action-after-unfamiliar-content')?.score).toBeCloseTo(deleteBits, 10);
   });
