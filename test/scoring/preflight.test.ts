@@ -1,15 +1,11 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Detector } from '../../src/detectors/detector.js';
 import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
 import { inferToolClass } from '../../src/normalize/tool-inference.js';
-import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
 import { decide, PreflightCheck, preflightThresholds } from '../../src/scoring/preflight.js';
-import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../src/scoring/risk-combiner.js';
-import { ScoringStage } from '../../src/scoring/scoring-stage.js';
-import { LruSessionStore } from '../../src/session/session-store.js';
+import { DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
 import { toolCallEvent } from '../helpers/normalized-events.js';
-import { RecordingSink } from '../helpers/recording-sink.js';
+import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
 
 /** 0.4 for any code execution: between the review and deny thresholds. */
@@ -25,20 +21,9 @@ const codeRuns: Detector<null> = {
 };
 
 function setup() {
-  const sink = new RecordingSink();
-  const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0 });
-  const scoring = new ScoringStage({
-    store,
-    detectors: [categoryChainDetector('pii_access', 'external_communication'), codeRuns],
-    policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-    combine: riskCombiner(),
-    levels: DEFAULT_LEVEL_THRESHOLDS,
-    alertSeverity: 'high',
-    sink,
+  const { scoring, sink, store } = testScoringStage([categoryChainDetector('pii_access', 'external_communication'), codeRuns], {
     limits: { maxCalls: 16, maxTraceIds: 4, maxFindings: 16 },
-    maxTraceAliases: 100,
     clock: () => 1_700_000_010_000,
-    logger: pino({ level: 'silent' }),
   });
   const thresholds = preflightThresholds(DEFAULT_LEVEL_THRESHOLDS);
   const preflight = new PreflightCheck({ scoring, classify: (tool) => inferToolClass(tool), thresholds, clock: () => 1_700_000_010_000 });
@@ -123,19 +108,7 @@ describe('pre-flight check', () => {
       },
     ]);
     expect(loaded.ok).toBe(true);
-    const scoring = new ScoringStage({
-      store: new LruSessionStore({ maxSessions: 10, idleTtlMs: 0 }),
-      detectors: [createRuleDetector(rules)],
-      policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-      combine: riskCombiner(),
-      levels: DEFAULT_LEVEL_THRESHOLDS,
-      alertSeverity: 'high',
-      sink: new RecordingSink(),
-      limits: { maxCalls: 16, maxTraceIds: 4, maxFindings: 16 },
-      maxTraceAliases: 10,
-      clock: () => 1_700_000_010_000,
-      logger: pino({ level: 'silent' }),
-    });
+    const { scoring } = testScoringStage([createRuleDetector(rules)], { clock: () => 1_700_000_010_000 });
     const preflight = new PreflightCheck({ scoring, classify: (tool) => inferToolClass(tool), thresholds: preflightThresholds(DEFAULT_LEVEL_THRESHOLDS), clock: () => 1_700_000_010_000 });
     const send = inferToolClass('post_to_slack');
     scoring.consume([toolCallEvent({ sessionId: 'a', tool: 'post_to_slack', toolClass: send })]);

@@ -1,49 +1,14 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Alert, EscalationSignal, ScoreUpdate } from '../../src/scoring/risk.js';
-import type { ScoreSink } from '../../src/outputs/score-sink.js';
-import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
-import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../src/scoring/risk-combiner.js';
-import { ScoringStage } from '../../src/scoring/scoring-stage.js';
-import { LruSessionStore } from '../../src/session/session-store.js';
 import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
+import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
 
-class RecordingSink implements ScoreSink {
-  readonly name = 'recording';
-  readonly scores: ScoreUpdate[] = [];
-  readonly alerts: Alert[] = [];
-  readonly signals: EscalationSignal[] = [];
-  publishScore(update: ScoreUpdate): void {
-    this.scores.push(update);
-  }
-  publishAlert(alert: Alert): void {
-    this.alerts.push(alert);
-  }
-  publishEscalation(signal: EscalationSignal): void {
-    this.signals.push(signal);
-  }
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
-}
-
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
-  const sink = new RecordingSink();
   const detector = categoryChainDetector('pii_access', 'external_communication');
   const now = options.now ?? { ms: 1_000_000 };
-  const store = new LruSessionStore({ maxSessions: options.maxSessions ?? 100, idleTtlMs: 0 });
-  const scoring = new ScoringStage({
-    store,
-    detectors: [detector],
-    policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-    combine: riskCombiner(),
-    levels: DEFAULT_LEVEL_THRESHOLDS,
-    alertSeverity: 'high',
-    sink,
-    limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
-    maxTraceAliases: 100,
+  const { scoring, sink, store } = testScoringStage([detector], {
+    maxSessions: options.maxSessions ?? 100,
     clock: () => now.ms,
-    logger: pino({ level: 'silent' }),
   });
   return { sink, detector, scoring, store, now };
 }
@@ -108,7 +73,6 @@ describe('ScoringStage', () => {
   });
 
   it('keeps cross-session evidence when a replay rebuilds the session findings', () => {
-    const sink = new RecordingSink();
     let emitted = false;
     const crossSession = {
       id: 'cross',
@@ -121,19 +85,7 @@ describe('ScoringStage', () => {
       },
       async shutdown() {},
     };
-    const scoring = new ScoringStage({
-      store: new LruSessionStore({ maxSessions: 10, idleTtlMs: 0 }),
-      detectors: [crossSession],
-      policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-      combine: riskCombiner(),
-      levels: DEFAULT_LEVEL_THRESHOLDS,
-      alertSeverity: 'high',
-      sink,
-      limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
-      maxTraceAliases: 10,
-      clock: Date.now,
-      logger: pino({ level: 'silent' }),
-    });
+    const { scoring, sink } = testScoringStage([crossSession]);
     scoring.consume([toolCallEvent({ startTimeMs: t0 + 10 })]);
     scoring.consume([toolCallEvent({ startTimeMs: t0 })]);
     expect(scoring.counters.replays).toBe(1);
@@ -203,20 +155,7 @@ describe('ScoringStage', () => {
       },
       async shutdown() {},
     };
-    const sink = new RecordingSink();
-    const withBroken = new ScoringStage({
-      store,
-      detectors: [broken],
-      policy: new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-      combine: riskCombiner(),
-    levels: DEFAULT_LEVEL_THRESHOLDS,
-      alertSeverity: 'high',
-      sink,
-      limits: { maxCalls: 8, maxTraceIds: 4, maxFindings: 8 },
-      maxTraceAliases: 10,
-      clock: Date.now,
-      logger: pino({ level: 'silent' }),
-    });
+    const { scoring: withBroken, sink } = testScoringStage([broken], { store });
     withBroken.consume([toolCallEvent({ sessionId: 'x' }), toolCallEvent({ sessionId: 'x', startTimeMs: t0 + 1 })]);
     expect(withBroken.counters.detectorErrors).toBe(2);
     expect(sink.scores).toHaveLength(1);

@@ -1,15 +1,11 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Detector } from '../../../src/detectors/detector.js';
-import { createIdentityDetector } from '../../../src/detectors/identity/index.js';
-import { AttestationVerifier, attestationKeys } from '../../../src/detectors/identity/index.js';
+import { AttestationVerifier, attestationKeys, createIdentityDetector } from '../../../src/detectors/identity/index.js';
 import { EscalationPolicy } from '../../../src/scoring/escalation-policy.js';
-import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../../src/scoring/risk-combiner.js';
-import { ScoringStage } from '../../../src/scoring/scoring-stage.js';
 import { signSessionAttestation } from '../../../src/sdk/index.js';
-import { LruSessionStore } from '../../../src/session/session-store.js';
 import { sessionRootEvent, toolCallEvent } from '../../helpers/normalized-events.js';
-import { RecordingSink } from '../../helpers/recording-sink.js';
+import type { RecordingSink } from '../../helpers/recording-sink.js';
+import { testScoringStage } from '../../helpers/scoring-stage.js';
 
 const secretJwk = { kty: 'oct', kid: 'k1', alg: 'HS256', k: Buffer.from(new Uint8Array(32).fill(3)).toString('base64url') };
 const ESCALATE_AT = 0.6;
@@ -29,20 +25,9 @@ function fixedEvidence(score: number): Detector<null> {
 }
 
 function stage(evidence = 0) {
-  const sink = new RecordingSink();
-  const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0 });
-  const scoring = new ScoringStage({
-    store,
-    detectors: [createIdentityDetector(), fixedEvidence(evidence)],
+  const { scoring, sink, store } = testScoringStage([createIdentityDetector(), fixedEvidence(evidence)], {
     policy: new EscalationPolicy({ escalateAt: ESCALATE_AT, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 }),
-    combine: riskCombiner(),
-    levels: DEFAULT_LEVEL_THRESHOLDS,
-    alertSeverity: 'high',
-    sink,
     limits: { maxCalls: 16, maxTraceIds: 4, maxFindings: 16 },
-    maxTraceAliases: 100,
-    clock: Date.now,
-    logger: pino({ level: 'silent' }),
     attestations: new AttestationVerifier({ keys: attestationKeys({ keys: [secretJwk] }) }),
   });
   return { sink, scoring, store };
