@@ -45,11 +45,28 @@ const META_FILE = 'embedder.json';
 const EMBEDDER_FORMAT = 'chainwatch.prompt-embedder/1';
 const EMBEDDING_LAYER = 'embedding';
 const PREDICT_BATCH = 1024;
+const HELD_OUT_SHARE = 0.1;
+const MIN_ROWS_FOR_EARLY_STOP = 200;
+const EARLY_STOP_PATIENCE = 3;
+const EARLY_STOP_MIN_DELTA = 1e-4;
+
+interface TrainingRow {
+  readonly features: SparseVector;
+  readonly target: Float32Array;
+  /** How many training sessions had this prompt. */
+  readonly weight: number;
+}
 
 /**
  * Embeds prompts so that prompts whose sessions use tools alike land close together: hashed word and
- * character n-grams -> dense(relu) -> dense(tanh) "embedding" -> dense(sigmoid) predicting the session's
- * tool, category and transition presence. The embedding is the tanh layer, L2-normalized.
+ * character n-grams -> dense(relu) -> dense(linear) "embedding" -> dense(sigmoid) predicting the session's
+ * tool, category and transition presence. The embedding is the linear layer, L2-normalized: a squashing
+ * activation there saturated (every unit at +-1, all prompts one direction), leaving the clusters to be
+ * cut from rounding noise.
+ *
+ * Training runs over distinct prompts (each one's target is the mean usage of its sessions, its weight
+ * their number), multiplies only the features a prompt has, and stops when the loss on a held-out share
+ * of the prompts stops falling, keeping the best weights.
  *
  * `embed` runs the first two layers in plain JS over the sparse input (no tensor set-up: the hot path);
  * `embedBatch` runs the tfjs model for many prompts at once.
@@ -93,31 +110,67 @@ export class PromptEmbedder {
       for (let i = 0; i < outputs; i++) entry.sum[i] = (entry.sum[i] as number) + (example.usage[i] as number);
       entry.n++;
     }
-    const rows = [...byPrompt].map(([prompt, { sum, n }]) => ({
+    const rows: TrainingRow[] = [...byPrompt].map(([prompt, { sum, n }]) => ({
       features: promptFeatures(prompt, settings.features),
       target: sum.map((v) => v / n),
+      weight: n,
     }));
 
     const model = buildModel(settings, outputs);
-    model.compile({ optimizer: tf.train.adam(settings.learningRate), loss: 'binaryCrossentropy' });
+    const [hiddenKernel, hiddenBias, embeddingKernel, embeddingBias, usageKernel, usageBias] = model.trainableWeights.map(
+      (w) => w.read() as tf.Variable,
+    ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+    const variables = [hiddenKernel, hiddenBias, embeddingKernel, embeddingBias, usageKernel, usageBias];
+    const lossOf = (batch: readonly TrainingRow[]): tf.Scalar => {
+      const input = sparseBatch(batch.map((r) => r.features));
+      const hidden = tf.relu(tf.add(sparseMatMul(input, hiddenKernel), hiddenBias));
+      const embedding = tf.add(tf.matMul(hidden, embeddingKernel), embeddingBias);
+      const logits = tf.add(tf.matMul(embedding, usageKernel), usageBias);
+      const targets = tf.tensor2d(concat(batch.map((r) => r.target)), [batch.length, outputs]);
+      // Binary cross-entropy from logits (stable), averaged over outputs, weighted by each prompt's session count.
+      const perRow = tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))), 1);
+      const weights = tf.tensor1d(batch.map((r) => r.weight));
+      return tf.div(tf.sum(tf.mul(perRow, weights)), tf.sum(weights)) as tf.Scalar;
+    };
+
     const random = seededRandom(settings.seed);
     const order = rows.map((_, i) => i);
+    shuffleInPlace(order, random);
+    const heldOutCount = rows.length >= MIN_ROWS_FOR_EARLY_STOP ? Math.max(1, Math.round(rows.length * HELD_OUT_SHARE)) : 0;
+    const heldOut = order.slice(0, heldOutCount).map((i) => rows[i] as TrainingRow);
+    const fitting = order.slice(heldOutCount);
+    const optimizer = tf.train.adam(settings.learningRate);
+    let best = { loss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as tf.Tensor[] };
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      shuffleInPlace(order, random);
+      shuffleInPlace(fitting, random);
       let lossSum = 0;
       let batches = 0;
-      for (let start = 0; start < order.length; start += settings.batchSize) {
-        const batch = order.slice(start, start + settings.batchSize).map((i) => rows[i] as (typeof rows)[number]);
-        const xs = denseBatch(batch.map((r) => r.features), settings.features.dimension);
-        const ys = tf.tensor2d(concat(batch.map((r) => r.target)), [batch.length, outputs]);
-        const loss = await model.trainOnBatch(xs, ys);
-        xs.dispose();
-        ys.dispose();
-        lossSum += Array.isArray(loss) ? (loss[0] ?? 0) : loss;
+      for (let start = 0; start < fitting.length; start += settings.batchSize) {
+        const batch = fitting.slice(start, start + settings.batchSize).map((i) => rows[i] as TrainingRow);
+        const loss = optimizer.minimize(() => lossOf(batch), true, variables) as tf.Scalar;
+        lossSum += (await loss.data())[0] ?? 0;
+        loss.dispose();
         batches++;
       }
-      progress?.(epoch + 1, settings.epochs, lossSum / Math.max(1, batches));
+      const trainLoss = lossSum / Math.max(1, batches);
+      if (heldOut.length === 0) {
+        progress?.(epoch + 1, settings.epochs, trainLoss);
+        continue;
+      }
+      const heldOutLoss = tf.tidy(() => lossOf(heldOut));
+      const value = (await heldOutLoss.data())[0] ?? 0;
+      heldOutLoss.dispose();
+      progress?.(epoch + 1, settings.epochs, value);
+      if (value < best.loss - EARLY_STOP_MIN_DELTA) {
+        best.weights.forEach((w) => w.dispose());
+        best = { loss: value, epoch, weights: variables.map((v) => v.clone()) };
+      } else if (epoch - best.epoch >= EARLY_STOP_PATIENCE) break;
     }
+    if (best.weights.length > 0) {
+      variables.forEach((v, i) => v.assign(best.weights[i] as tf.Tensor));
+      best.weights.forEach((w) => w.dispose());
+    }
+    optimizer.dispose();
     return new PromptEmbedder(model, settings);
   }
 
@@ -140,7 +193,6 @@ export class PromptEmbedder {
       const row = i * width;
       for (let j = 0; j < width; j++) out[j] = (out[j] as number) + h * (this.embedding.kernel[row + j] as number);
     }
-    for (let j = 0; j < width; j++) out[j] = Math.tanh(out[j] as number);
     return l2Normalize(out);
   }
 
@@ -198,7 +250,6 @@ function buildModel(options: PromptEmbedderOptions, outputs: number): tf.LayersM
       tf.layers.dense({
         name: EMBEDDING_LAYER,
         units: options.embeddingUnits,
-        activation: 'tanh',
         kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
       }),
       tf.layers.dense({
@@ -239,4 +290,50 @@ function concat(arrays: readonly Float32Array[]): Float32Array {
     offset += a.length;
   }
   return out;
+}
+
+interface SparseBatch {
+  readonly rows: number;
+  readonly indices: tf.Tensor1D;
+  readonly values: tf.Tensor2D;
+  readonly rowOf: tf.Tensor2D;
+}
+
+function sparseBatch(rows: readonly SparseVector[]): SparseBatch {
+  const total = rows.reduce((s, r) => s + r.indices.length, 0);
+  const indices = new Int32Array(total);
+  const values = new Float32Array(total);
+  const rowOf = new Int32Array(total);
+  let offset = 0;
+  rows.forEach((row, r) => {
+    indices.set(row.indices, offset);
+    values.set(row.values, offset);
+    rowOf.fill(r, offset, offset + row.indices.length);
+    offset += row.indices.length;
+  });
+  return {
+    rows: rows.length,
+    indices: tf.tensor1d(indices, 'int32'),
+    values: tf.tensor2d(values, [total, 1]),
+    rowOf: tf.tensor2d(rowOf, [total, 1], 'int32'),
+  };
+}
+
+/**
+ * Sparse input x dense kernel: gathers only the kernel rows of the features present (a prompt has a few
+ * hundred of the thousands of hashed slots), so an epoch costs what the prompts hold, not the hash space.
+ */
+function sparseMatMul(input: SparseBatch, kernel: tf.Variable): tf.Tensor2D {
+  const units = kernel.shape[1] as number;
+  const op = tf.customGrad(((k: tf.Tensor, indices: tf.Tensor, values: tf.Tensor, rowOf: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([indices, values, rowOf]);
+    const value = tf.scatterND(rowOf, tf.mul(tf.gather(k, indices), values), [input.rows, units]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedIndices, savedValues, savedRowOf] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const kernelGrad = tf.scatterND(tf.expandDims(savedIndices, 1), tf.mul(tf.gatherND(dy, savedRowOf), savedValues), kernel.shape);
+      return [kernelGrad, tf.zerosLike(savedIndices), tf.zerosLike(savedValues), tf.zerosLike(savedRowOf)];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(kernel, input.indices, input.values, input.rowOf) as tf.Tensor2D;
 }
