@@ -382,7 +382,10 @@ function captureError(run: () => unknown): Error {
 }
 
 async function firstLine(path: URL): Promise<string> {
-  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  const gunzip = createGunzip();
+  // `pipe` does not forward a read error (a missing file): pass it on so the test fails, not hangs.
+  const file = createReadStream(path).on('error', (error) => gunzip.destroy(error));
+  const lines = createInterface({ input: file.pipe(gunzip), crlfDelay: Infinity });
   try {
     for await (const line of lines) return line;
   } finally {
