@@ -83,4 +83,28 @@ describe('PromptEmbedder', () => {
   it('names the folder when loading fails', async () => {
     await expect(PromptEmbedder.load('/nonexistent/embedder')).rejects.toThrow(/\/nonexistent\/embedder/);
   });
+
+  it('stops once the loss on held-out prompts stops falling', async () => {
+    const vocabulary = UsageVocabulary.fromSequences(intents.map((i) => i.steps), 1);
+    // Enough distinct prompts for a held-out share: each intent's prompts for many named projects.
+    const projects = Array.from({ length: 30 }, (_, n) => `project${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26))}`);
+    const data = intents.flatMap((intent) =>
+      intent.prompts.flatMap((prompt) => projects.map((project) => ({ prompt: `${prompt} for ${project}`, usage: vocabulary.presence(intent.steps) }))),
+    );
+    const maxEpochs = 400;
+    let epochsRun = 0;
+    await PromptEmbedder.train(data, { ...options, epochs: maxEpochs }, (epoch) => {
+      epochsRun = epoch;
+    });
+    expect(epochsRun).toBeGreaterThan(0);
+    expect(epochsRun).toBeLessThan(maxEpochs);
+  });
+
+  it('spreads prompts of different intents apart instead of saturating', async () => {
+    const { examples: data } = examples();
+    const embedder = await PromptEmbedder.train(data, options);
+    const reply = embedder.embed('Reply to the latest email from my manager');
+    const hotel = embedder.embed('Find me a cheap hotel in Paris');
+    expect(cosine(reply, hotel)).toBeLessThan(0.9);
+  });
 });
