@@ -1,7 +1,9 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import { renderLabelsCsv } from './labels-csv.js';
 import { createRng, deriveSeed } from './prng.js';
 import { DEFAULT_START_MS } from './schedule.js';
@@ -52,7 +54,6 @@ export interface DatasetSummary {
   readonly files: Readonly<Record<keyof typeof DATASET_FILES, { readonly path: string; readonly bytes: number }>>;
 }
 
-const gzipAsync = promisify(gzip);
 
 function validate(
   options: GenerateDatasetOptions,
@@ -90,6 +91,25 @@ function labelPlan(seed: number, sessions: number, attackRate: number): SessionL
   return createRng(deriveSeed(seed, 'labels')).shuffle(labels);
 }
 
+/**
+ * Streams lines through gzip into a file (a large dataset is more text than one string may hold);
+ * returns the compressed size. Without flushes the output is the same as compressing it in one piece.
+ */
+async function writeGzipLines(path: string, lines: readonly string[]): Promise<number> {
+  const zip = createGzip({ level: 9 });
+  let bytes = 0;
+  zip.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  const done = pipeline(zip, createWriteStream(path));
+  for (const line of lines) {
+    if (!zip.write(`${line}\n`)) await once(zip, 'drain');
+  }
+  zip.end();
+  await done;
+  return bytes;
+}
+
 export async function generateDataset(options: GenerateDatasetOptions): Promise<DatasetSummary> {
   const opts = validate(options);
   const world = buildWorld(
@@ -122,8 +142,6 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
   // Lines in trace-id order, as in the AgentDojo file.
   const lines = sessions.map((s) => s.line);
   const order = sessions.map((s, i) => [s.traceId, i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const jsonl = order.map(([, i]) => `${lines[i]}\n`).join('');
-  const traces = await gzipAsync(Buffer.from(jsonl, 'utf8'), { level: 9 });
   const labelsCsv = renderLabelsCsv(sessions.map((s): LabelRow => s.row));
   const catalog = renderToolCatalogYaml();
 
@@ -133,7 +151,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     labels: join(opts.outDir, DATASET_FILES.labels),
     catalog: join(opts.outDir, DATASET_FILES.catalog),
   };
-  await writeFile(paths.traces, traces);
+  const tracesBytes = await writeGzipLines(paths.traces, order.map(([, i]) => lines[i]!));
   await writeFile(paths.labels, labelsCsv, 'utf8');
   await writeFile(paths.catalog, catalog, 'utf8');
 
@@ -152,7 +170,7 @@ export async function generateDataset(options: GenerateDatasetOptions): Promise<
     toolListSpans: sum((s) => s.toolListSpans),
     labels: counts,
     files: {
-      traces: { path: paths.traces, bytes: traces.length },
+      traces: { path: paths.traces, bytes: tracesBytes },
       labels: { path: paths.labels, bytes: Buffer.byteLength(labelsCsv) },
       catalog: { path: paths.catalog, bytes: Buffer.byteLength(catalog) },
     },
