@@ -152,9 +152,9 @@ describe('chainwatch train, score and evaluate', () => {
     });
     expect(result.variants[0]!.name).toBe('all detectors');
     expect(result.variants.map((v) => v.name)).toContain('without rules');
-    expect(text).toMatch(/targets met: \d\/7/);
+    expect(text).toMatch(/targets met: \d+\/10/);
     expect([...files].sort()).toEqual(
-      ['metrics.json', 'report.md', ...['roc', 'roc-log', 'roc-harmful', 'roc-harmful-log', 'score-distribution'].flatMap((n) => [`${n}.svg`, `${n}.png`])].sort(),
+      ['metrics.json', 'report.md', ...['roc', 'roc-log', 'roc-harmful', 'roc-harmful-log', 'roc-with-harmful-call', 'roc-with-harmful-call-log', 'score-distribution'].flatMap((n) => [`${n}.svg`, `${n}.png`])].sort(),
     );
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('# tiny');

@@ -103,7 +103,11 @@ interface Case {
 }
 
 const ALL = 'all detectors';
-const ATTACK_SETS = { all: 'attack_success', harmful: 'attack_success without DoS and agent errors' } as const;
+const ATTACK_SETS = {
+  all: 'attack_success',
+  harmful: 'attack_success without DoS and agent errors',
+  withHarmfulCall: 'attack_success with a known first harmful call',
+} as const;
 
 /** The DoS attacks make the agent fail its task; there is no malicious call to find. */
 export function isDosAttack(attack: string): boolean {
@@ -226,6 +230,10 @@ function variantMetrics(
   const sets = [
     { name: ATTACK_SETS.all, members: pick((c) => c.row.label === 'attack_success') },
     { name: ATTACK_SETS.harmful, members: pick((c) => c.harmful) },
+    {
+      name: ATTACK_SETS.withHarmfulCall,
+      members: pick((c) => c.row.label === 'attack_success' && c.row.firstHarmfulCall !== undefined),
+    },
   ];
   const curves: Array<{ variant: string; attackSet: string; points: RocPoint[] }> = [];
   const attackSets = sets.map(({ name: setName, members }) => {

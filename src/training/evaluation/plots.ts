@@ -142,8 +142,9 @@ export function distributionSpec(result: EvaluationResult): TopLevelSpec {
 export async function renderEvaluationPlots(result: EvaluationResult, fonts: FontChoice | undefined): Promise<RenderedPlot[]> {
   const attackSets = [...new Set(result.curves.map((c) => c.attackSet))];
   const specs: Array<{ name: string; spec: TopLevelSpec }> = [];
+  const suffixes = ['', '-harmful', '-with-harmful-call'];
   attackSets.forEach((set, i) => {
-    const suffix = i === 0 ? '' : '-harmful';
+    const suffix = suffixes[i] ?? `-set${i}`;
     specs.push({ name: `roc${suffix}`, spec: rocSpec(result, set, false) }, { name: `roc${suffix}-log`, spec: rocSpec(result, set, true) });
   });
   specs.push({ name: 'score-distribution', spec: distributionSpec(result) });
