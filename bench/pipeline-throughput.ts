@@ -4,7 +4,7 @@ import { resolveConfig } from '../src/config/service-config.js';
 import type { Detector } from '../src/detectors/detector.js';
 import { decodeOtlpProtobuf } from '../src/ingest/otlp/decode.js';
 import { ToolCatalog } from '../src/normalize/tool-catalog.js';
-import type { ScoreSink } from '../src/outputs/score-sink.js';
+import { SILENT_SINK } from '../src/outputs/silent-sink.js';
 import { createPipeline } from '../src/service/pipeline.js';
 import { sessionSpans } from '../test/helpers/otel-session.js';
 import { measureRate, median } from './stats.js';
@@ -30,15 +30,6 @@ export function encodedBatches(sessions: number, perBatch: number, callsPerSessi
   }
   return { batches, spans };
 }
-
-const quietSink: ScoreSink = {
-  name: 'bench',
-  publishScore() {},
-  publishAlert() {},
-  publishEscalation() {},
-  async flush() {},
-  async close() {},
-};
 
 export interface ThroughputResult {
   readonly spans: number;
@@ -67,7 +58,7 @@ export async function benchPipelineThroughput(
       options.rounds,
       2,
       spans,
-      () => createPipeline({ config, catalog: new ToolCatalog(), detectors, sink: quietSink, logger }),
+      () => createPipeline({ config, catalog: new ToolCatalog(), detectors, sink: SILENT_SINK, logger }),
       (pipeline) => {
         for (const body of batches) {
           void pipeline.ingest.handle({ body, contentType: 'application/x-protobuf', contentEncoding: '', origin: 'bench' });

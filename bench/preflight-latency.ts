@@ -2,21 +2,12 @@ import { pino } from 'pino';
 import { resolveConfig } from '../src/config/service-config.js';
 import type { DetectionSetup } from '../src/service/detection-setup.js';
 import { PreflightCheck, preflightThresholds } from '../src/scoring/preflight.js';
-import type { ScoreSink } from '../src/outputs/score-sink.js';
+import { SILENT_SINK } from '../src/outputs/silent-sink.js';
 import { createPipeline } from '../src/service/pipeline.js';
 import { encodedBatches } from './pipeline-throughput.js';
 import { percentile } from './stats.js';
 
 const PROPOSED_TOOLS = ['post_to_slack', 'query_customer_pii', 'run_python', 'search_docs', 'send_email', 'delete_records'];
-
-const quietSink: ScoreSink = {
-  name: 'bench',
-  publishScore() {},
-  publishAlert() {},
-  publishEscalation() {},
-  async flush() {},
-  async close() {},
-};
 
 export interface PreflightLatency {
   readonly callsPerSession: number;
@@ -36,7 +27,7 @@ export async function benchPreflightLatency(
   options: { sessions: number; checks: number; warmup: number } = { sessions: 500, checks: 5_000, warmup: 500 },
 ): Promise<PreflightLatency> {
   const config = resolveConfig({ sessionIdleTtlMs: 0, maxSessions: 100_000 });
-  const pipeline = createPipeline({ ...setup, config, sink: quietSink, logger: pino({ level: 'silent' }) });
+  const pipeline = createPipeline({ ...setup, config, sink: SILENT_SINK, logger: pino({ level: 'silent' }) });
   for (const body of encodedBatches(options.sessions, 50, callsPerSession).batches) {
     await pipeline.ingest.handle({ body, contentType: 'application/x-protobuf', contentEncoding: '', origin: 'bench' });
   }

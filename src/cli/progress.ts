@@ -52,3 +52,18 @@ export function createStageProgress(enabled: boolean): { update(stage: string, d
     },
   };
 }
+
+/** One bar per file, labelled `<verb> <file>`, for `replayTraceFiles`'s callbacks. */
+export function fileProgress(
+  enabled: boolean,
+  verb: string,
+): { onFile: (file: string, phase: 'start' | 'end') => void; onLine: (line: number) => void } {
+  let bar: Progress = { tick() {}, stop() {} };
+  return {
+    onFile(file, phase) {
+      if (phase === 'start') bar = createProgress(enabled, `${verb} ${file}`);
+      else bar.stop();
+    },
+    onLine: (line) => bar.tick(line),
+  };
+}

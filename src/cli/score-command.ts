@@ -2,14 +2,14 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
-import { readOtlpJsonLines } from '../ingest/otlp/json-lines.js';
-import type { ScoreSink } from '../outputs/score-sink.js';
+import { replayTraceFiles } from '../ingest/trace-file-replay.js';
+import { SILENT_SINK } from '../outputs/silent-sink.js';
 import { firstCallAtRisk } from '../scoring/risk-combiner.js';
 import type { RiskCombiner } from '../scoring/risk-combiner.js';
 import type { Session } from '../session/session.js';
 import { loadDetectionSetup } from '../service/detection-setup.js';
 import { createPipeline } from '../service/pipeline.js';
-import { createProgress } from './progress.js';
+import { fileProgress } from './progress.js';
 
 export interface ScoreCommandOptions {
   readonly traces: readonly string[];
@@ -46,15 +46,6 @@ export interface ScoredSession {
   }>;
 }
 
-const silentSink: ScoreSink = {
-  name: 'none',
-  publishScore() {},
-  publishAlert() {},
-  publishEscalation() {},
-  async flush() {},
-  async close() {},
-};
-
 /**
  * Offline replay of OTLP/JSON lines files through the same pipeline as the service; one JSON line per
  * session, written when the session leaves the store (evicted or at the end), so nothing is lost.
@@ -62,7 +53,7 @@ const silentSink: ScoreSink = {
 export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<ScoreSummary> {
   const { config, logger } = options;
   const setup = await loadDetectionSetup(config, logger);
-  const pipeline = createPipeline({ ...setup, config, sink: silentSink, logger });
+  const pipeline = createPipeline({ ...setup, config, sink: SILENT_SINK, logger });
   const out = createWriteStream(options.out);
   let sessions = 0;
   pipeline.store.onEvict((session) => {
@@ -71,27 +62,20 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
     if (!out.write(line)) pendingDrain = true;
   });
   let pendingDrain = false;
-  let lines = 0;
-  let badLines = 0;
+  let read = { lines: 0, badLines: 0 };
   try {
-    for (const file of options.traces) {
-      const progress = createProgress(options.showProgress, `scoring ${file}`);
-      for await (const item of readOtlpJsonLines(file)) {
-        lines++;
-        if (item.batch === undefined) {
-          badLines++;
-          logger.warn({ err: item.error, file, line: item.line }, 'skipped a line that is not an OTLP export request');
-        } else {
-          pipeline.ingest.accept(item.batch, `file:${file}:${item.line}`);
-        }
-        progress.tick(item.line);
+    const progress = fileProgress(options.showProgress, 'scoring');
+    read = await replayTraceFiles(options.traces, (batch, origin) => pipeline.ingest.accept(batch, origin), {
+      logger,
+      onFile: progress.onFile,
+      onLine: async (_file, line) => {
+        progress.onLine(line);
         if (pendingDrain) {
           pendingDrain = false;
           await once(out, 'drain');
         }
-      }
-      progress.stop();
-    }
+      },
+    });
     // Attestations verify asynchronously: apply every verdict before the sessions are written.
     await pipeline.scoring.settled();
     pipeline.store.clear();
@@ -101,7 +85,7 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
     await setup.close();
   }
   const counters = pipeline.ingest.counters;
-  return { sessions, lines, badLines, spans: counters.spans, rejectedSpans: counters.spansRejected };
+  return { sessions, lines: read.lines, badLines: read.badLines, spans: counters.spans, rejectedSpans: counters.spansRejected };
 }
 
 export function scoredSession(session: Session, alertAt: number, combine: RiskCombiner): ScoredSession {

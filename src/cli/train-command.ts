@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
-import { readOtlpJsonLines } from '../ingest/otlp/json-lines.js';
+import { replayTraceFiles } from '../ingest/trace-file-replay.js';
 import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
-import type { ScoreSink } from '../outputs/score-sink.js';
+import { SILENT_SINK } from '../outputs/silent-sink.js';
 import type { Session } from '../session/session.js';
 import { createPipeline } from '../service/pipeline.js';
 import { readLabelsFile } from '../training/evaluation/labels-file.js';
@@ -10,7 +10,7 @@ import type { LabelsFile } from '../training/evaluation/labels-file.js';
 import type { NormalizedSession } from '../training/replay-session.js';
 import { trainModel } from '../training/train-model.js';
 import type { TrainModelOptions, TrainModelResult } from '../training/train-model.js';
-import { createProgress, createStageProgress } from './progress.js';
+import { createStageProgress, fileProgress } from './progress.js';
 
 export interface TrainCommandOptions {
   readonly traces: readonly string[];
@@ -40,15 +40,6 @@ export interface TrainSummary {
   readonly unlabelled: number;
   readonly result: TrainModelResult;
 }
-
-const silentSink: ScoreSink = {
-  name: 'none',
-  publishScore() {},
-  publishAlert() {},
-  publishEscalation() {},
-  async flush() {},
-  async close() {},
-};
 
 /**
  * `chainwatch train`: assembles sessions by replaying the traces through the scoring pipeline with no
@@ -101,7 +92,7 @@ async function assembleSessions(
   split: string | undefined,
 ): Promise<Assembled> {
   const { logger } = options;
-  const pipeline = createPipeline({ config: options.config, catalog, detectors: [], sink: silentSink, logger });
+  const pipeline = createPipeline({ config: options.config, catalog, detectors: [], sink: SILENT_SINK, logger });
   const training: NormalizedSession[] = [];
   let assembled = 0;
   let unlabelled = 0;
@@ -114,22 +105,12 @@ async function assembleSessions(
     }
     training.push({ id: session.id, prompt: session.prompt, calls: session.calls.map((call) => call.event) });
   });
-  let lines = 0;
-  let badLines = 0;
-  for (const file of options.traces) {
-    const progress = createProgress(options.showProgress, `reading ${file}`);
-    for await (const item of readOtlpJsonLines(file)) {
-      lines++;
-      if (item.batch === undefined) {
-        badLines++;
-        logger.warn({ err: item.error, file, line: item.line }, 'skipped a line that is not an OTLP export request');
-      } else {
-        pipeline.ingest.accept(item.batch, `file:${file}:${item.line}`);
-      }
-      progress.tick(item.line);
-    }
-    progress.stop();
-  }
+  const progress = fileProgress(options.showProgress, 'reading');
+  const { lines, badLines } = await replayTraceFiles(options.traces, (batch, origin) => pipeline.ingest.accept(batch, origin), {
+    logger,
+    onFile: progress.onFile,
+    onLine: (_file, line) => progress.onLine(line),
+  });
   pipeline.store.clear();
   if (unlabelled > 0) logger.warn({ sessions: unlabelled }, 'sessions without a label row were left out of training');
   return { training, assembled, lines, badLines, unlabelled };

@@ -30,7 +30,7 @@ export interface ToolClass {
 }
 
 /** Fields every normalized event carries. */
-interface EventBase {
+export interface EventBase {
   readonly sessionId: string;
   /** False when no session attribute was present and the trace id stands in for the session key. */
   readonly sessionIdExplicit: boolean;

@@ -6,7 +6,7 @@ import { openInference } from './conventions/openinference.js';
 import { semconv } from './conventions/semconv.js';
 import type { ConventionReader, RootReading, SpanReading, ToolCallReading, ToolListReading } from './conventions/span-reading.js';
 import { traceloop } from './conventions/traceloop.js';
-import type { Convention, NormalizedEvent, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
+import type { Convention, EventBase, NormalizedEvent, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 /** Tried in this order; the first whose markers a span carries reads it. */
@@ -98,14 +98,7 @@ export class SpanNormalizer {
     const sessionId = sessionAttribute(attributes);
     return {
       type: 'tool_call',
-      sessionId: sessionId || span.traceId,
-      sessionIdExplicit: sessionId !== '',
-      traceId: span.traceId,
-      spanId: span.spanId,
-      parentSpanId: span.parentSpanId,
-      service,
-      startTimeMs: span.startTimeMs,
-      convention,
+      ...eventBase(span, sessionId, convention),
       spanKind: span.kind,
       tool: reading.tool,
       server: reading.server,
@@ -154,12 +147,9 @@ function rootsSession(
   return !agentSpanIds.has(span.parentSpanId);
 }
 
-function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Convention): SessionRootEvent {
-  const attributes = span.attributes;
-  const sessionId = sessionAttribute(attributes);
-  const failed = span.statusCode === StatusCode.ERROR || attributes['error.type'] !== undefined;
+/** What every event of a span shares; the trace id stands in for a missing session key. */
+function eventBase(span: DecodedSpan, sessionId: string, convention: Convention): EventBase {
   return {
-    type: 'session_root',
     sessionId: sessionId || span.traceId,
     sessionIdExplicit: sessionId !== '',
     traceId: span.traceId,
@@ -168,6 +158,16 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
     service: span.resource.serviceName,
     startTimeMs: span.startTimeMs,
     convention,
+  };
+}
+
+function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Convention): SessionRootEvent {
+  const attributes = span.attributes;
+  const sessionId = sessionAttribute(attributes);
+  const failed = span.statusCode === StatusCode.ERROR || attributes['error.type'] !== undefined;
+  return {
+    type: 'session_root',
+    ...eventBase(span, sessionId, convention),
     prompt: reading.prompt,
     userId: userOf(attributes),
     agentName: reading.agentName,
@@ -184,14 +184,7 @@ function toolList(span: DecodedSpan, reading: ToolListReading, convention: Conve
   const sessionId = sessionAttribute(span.attributes);
   return {
     type: 'tool_list',
-    sessionId: sessionId || span.traceId,
-    sessionIdExplicit: sessionId !== '',
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    service: span.resource.serviceName,
-    startTimeMs: span.startTimeMs,
-    convention,
+    ...eventBase(span, sessionId, convention),
     server: reading.server,
     tools: reading.tools,
   };

@@ -5,3 +5,8 @@ export { MAX_SUBJECT_TOKEN_LENGTH, subjectToken, UNKNOWN_SERVICE_TOKEN } from '.
 export type { RiskStore } from './risk-store.js';
 export { DEFAULT_RISK_BUCKET, KvRiskStore, riskStoreKey } from './kv-risk-store.js';
 export type { KvRiskStoreCounters, KvRiskStoreOptions } from './kv-risk-store.js';
+export type { AlertLog, AlertQuery } from './alert-log.js';
+export { CompositeScoreSink } from './composite-sink.js';
+export { RecentAlerts } from './recent-alerts.js';
+export { ServiceMetrics } from './metrics.js';
+export { SILENT_SINK } from './silent-sink.js';
