@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { captureError } from '../../helpers/capture-error.js';
 import {
   OtlpDecodeError,
   SpanKind,
@@ -371,15 +372,6 @@ describe('the AgentDojo dataset', () => {
   });
 });
 
-function captureError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('did not throw');
-}
 
 async function firstLine(path: URL): Promise<string> {
   const gunzip = createGunzip();

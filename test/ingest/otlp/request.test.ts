@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
+import { captureError } from '../../helpers/capture-error.js';
 import type { EncodedBatch } from '../../../src/ingest/span-source.js';
 import {
   OtlpDecodeError,
@@ -19,15 +20,6 @@ function batch(body: Uint8Array, contentType: string, contentEncoding = ''): Enc
   return { body, contentType, contentEncoding, origin: 'http' };
 }
 
-function captureError(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('did not throw');
-}
 
 describe('decodeEncodedBatch', () => {
   it.each([
