@@ -62,12 +62,18 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
     );
   }
   const stages = createStageProgress(options.showProgress);
+  let lastStage = '';
   try {
     const result = await trainModel({
       sessions: training,
       outDir: options.out,
       targetFpr: options.targetFpr,
-      progress: (stage, done, total) => stages.update(stage, done, total),
+      progress: (stage, done, total) => {
+        // Logged too, so a run without a terminal (CI, a service) shows where the time goes.
+        if (stage !== lastStage) options.logger.info({ stage, sessions: training.length }, 'training stage started');
+        lastStage = stage;
+        stages.update(stage, done, total);
+      },
       log: (message) => options.logger.info(message),
       ...options.training,
     });

@@ -22,6 +22,7 @@ import {
   createClusterDetector,
   seededRandom,
   selectTfBackend,
+  shuffleInPlace,
   type ClusterAssignment,
   type PromptClusterOptions,
   type PromptEmbedderOptions,
@@ -43,6 +44,8 @@ export interface TrainModelOptions {
   readonly targetFpr?: number;
   readonly outDir: string;
   readonly progress?: TrainingProgress;
+  /** Distinct prompts the embedder and the clustering are fitted on (a seeded sample beyond it). */
+  readonly maxFitPrompts?: number;
   readonly log?: (message: string) => void;
   readonly markovOrder?: number;
   /** Folds for held-out calibration scores. */
@@ -80,6 +83,14 @@ const CONTENT_UNUSUAL_SHARE = 0.01;
  * held-out scores: the sessions are split into folds, and each fold is scored by a Markov model and
  * baselines trained without it (the embedder and clusters are shared: they see prompts, not outcomes).
  */
+const MAX_FIT_PROMPTS = 6_000;
+
+/** A seeded sample of `max` prompts, or all of them. */
+function samplePrompts(prompts: readonly string[], max: number, seed: number): string[] {
+  if (prompts.length <= max) return [...prompts];
+  return shuffleInPlace([...prompts], seededRandom(seed ^ 0x9e3779b9)).slice(0, max);
+}
+
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelResult> {
   const sessions = options.sessions;
   if (sessions.length < 2) throw new Error(`trainModel: need at least 2 sessions, got ${sessions.length}`);
@@ -94,20 +105,29 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const steps = sessions.map(stepsOf);
   const vocabulary = UsageVocabulary.fromSequences(steps);
   const usage = steps.map((s) => vocabulary.presence(s));
+  // The embedder and the choice of k cost time per distinct prompt: fit them on a seeded sample of the
+  // distinct prompts, then embed and assign every prompt, so training stays minutes at 10^5 sessions.
+  const prompts = [...new Set(sessions.map((s) => s.prompt))];
+  const fitPrompts = new Set(samplePrompts(prompts, options.maxFitPrompts ?? MAX_FIT_PROMPTS, seed));
+  const fitSessions = sessions.flatMap((s, i) => (fitPrompts.has(s.prompt) ? [i] : []));
   const embedder = await PromptEmbedder.train(
-    sessions.map((s, i) => ({ prompt: s.prompt, usage: usage[i] as Float32Array })),
+    fitSessions.map((i) => ({ prompt: (sessions[i] as NormalizedSession).prompt, usage: usage[i] as Float32Array })),
     { seed, ...options.embedder },
     (epoch, epochs) => progress('embedder', epoch, epochs),
   );
 
   progress('clusters', 0, 1);
-  const prompts = [...new Set(sessions.map((s) => s.prompt))];
   const embeddings = await embedder.embedBatch(prompts);
   const pointOf = new Map(prompts.map((p, i) => [p, i]));
+  const fitOrder = [...fitPrompts];
+  const fitPointOf = new Map(fitOrder.map((p, i) => [p, i]));
   const clusters = PromptClusters.fit(
-    embeddings,
+    fitOrder.map((p) => embeddings[pointOf.get(p) as number] as Float32Array),
     { seed, ...options.clusters },
-    usagePredictionScore(sessions.map((s) => pointOf.get(s.prompt) as number), usage),
+    usagePredictionScore(
+      fitSessions.map((i) => fitPointOf.get((sessions[i] as NormalizedSession).prompt) as number),
+      fitSessions.map((i) => usage[i] as Float32Array),
+    ),
   );
   const assignmentOf = new Map<string, ClusterAssignment>(prompts.map((p, i) => [p, clusters.assign(embeddings[i] as Float32Array)]));
   const clusterOfSession = sessions.map((s) => assignmentOf.get(s.prompt)?.cluster ?? -1);

@@ -95,6 +95,28 @@ describe('trainModel and loadModel', () => {
     expect(normal.find((f) => f.id === 'unfamiliar-entity')).toBeUndefined();
   });
 
+  it('fits embedder and clusters on a sample of the distinct prompts, and still assigns every prompt', async () => {
+    const sampledDir = await mkdtemp(join(tmpdir(), 'cw-model-sampled-'));
+    try {
+      await trainModel({
+        sessions: trainingSessions(),
+        outDir: sampledDir,
+        targetFpr: 0.05,
+        maxFitPrompts: 6,
+        embedder: { epochs: 40, hiddenUnits: 32, embeddingUnits: 8 },
+        clusters: { maxK: 4 },
+      });
+      const sampled = await loadModel(sampledDir);
+      const manifest = JSON.parse(await readFile(join(sampledDir, 'manifest.json'), 'utf8'));
+      expect(manifest.counts.distinctPrompts).toBe(12);
+      for (const intent of intents) {
+        for (const prompt of intent.prompts) expect(sampled.resolvePrompt(prompt)?.cluster).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      await rm(sampledDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses groups that do not match the sessions', async () => {
     await expect(trainModel({ sessions: trainingSessions(), outDir: join(dir, 'x'), groups: ['a'] })).rejects.toThrow(/1 groups for 120 sessions/);
   });

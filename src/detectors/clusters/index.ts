@@ -6,7 +6,7 @@ export { UsageVocabulary, sequenceEmbedding, cosine, l2Normalize } from './tool-
 export { selectTfBackend } from './tf-backend.js';
 export type { TfBackendName } from './tf-backend.js';
 export { folderIoHandler } from './folder-io-handler.js';
-export { seededRandom } from './seeded-random.js';
+export { seededRandom, shuffleInPlace } from './seeded-random.js';
 export { PromptClusters, DEFAULT_CLUSTER_OPTIONS, CLUSTERS_FORMAT } from './prompt-clusters.js';
 export type { PromptClusterOptions, ClusterAssignment, ClusteringScore, SerializedPromptClusters } from './prompt-clusters.js';
 export { ClusterBaselines, tracksArguments, isConsequential, MAX_DISTINCT_VALUES, BASELINES_FORMAT } from './cluster-baselines.js';
