@@ -132,6 +132,7 @@ describe('JetStreamSpanSource', () => {
     expect(origins).toHaveLength(2);
     expect(origins[1]).toBe(origins[0]);
     expect(source.counters).toEqual({ received: 2, acked: 1, failed: 1, retried: 1, termed: 0 });
+    await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toMatchObject({ pending: 0, ackPending: 0, redelivered: 0 });
   });
 
@@ -149,6 +150,7 @@ describe('JetStreamSpanSource', () => {
     await sleep(300);
     expect(calls).toBe(1);
     expect(source.counters).toEqual({ received: 1, acked: 0, failed: 1, retried: 0, termed: 1 });
+    await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
   });
 
@@ -165,6 +167,7 @@ describe('JetStreamSpanSource', () => {
     await sleep(300);
     expect(calls).toBe(3);
     expect(source.counters).toEqual({ received: 3, acked: 0, failed: 3, retried: 2, termed: 1 });
+    await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toMatchObject({ ackPending: 0 });
   });
 
