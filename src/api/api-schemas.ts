@@ -45,13 +45,18 @@ const findingSchema = object('Finding', 'One piece of evidence a detector produc
   spanIds: strings,
 });
 
-const summaryProperties = {
+/** A session's identity and risk: what summaries, stored scores and alerts all say of it. */
+const sessionRiskProperties = {
   session: text,
   service: text,
   userId: text,
   trust: { type: 'string', enum: TRUST_LEVELS },
   score: unitScore,
   level: { type: 'string', enum: RISK_LEVELS },
+};
+
+const summaryProperties = {
+  ...sessionRiskProperties,
   callCount: count,
   escalated: { type: 'boolean' },
   firstSeen: timestamp,
@@ -97,13 +102,8 @@ const storedScoreSchema = object(
   "A session another instance scored: its latest risk from the shared store (no timeline).",
   {
     source: { type: 'string', enum: ['kv'] },
-    session: text,
-    service: text,
+    ...sessionRiskProperties,
     traceIds: strings,
-    userId: text,
-    trust: { type: 'string', enum: TRUST_LEVELS },
-    score: unitScore,
-    level: { type: 'string', enum: RISK_LEVELS },
     callCount: count,
     findings: { type: 'array', items: schemaRef('Finding') },
     escalated: { type: 'boolean' },
@@ -113,12 +113,7 @@ const storedScoreSchema = object(
 
 const alertSchema = object('Alert', 'A finding at or above the alert severity, with its session context.', {
   id: text,
-  session: text,
-  service: text,
-  userId: text,
-  trust: { type: 'string', enum: TRUST_LEVELS },
-  score: unitScore,
-  level: { type: 'string', enum: RISK_LEVELS },
+  ...sessionRiskProperties,
   finding: schemaRef('Finding'),
   severity: { type: 'string', enum: [...SEVERITIES] },
   createdAt: timestamp,

@@ -202,42 +202,20 @@ export class SessionBuilder {
     const durationMs = Math.min(60_000, Math.max(8, this.rng.logNormal(spec.latencyMs ?? tool.latencyMs, 0.5)));
     const spanId = this.rng.hex(8);
     const fails = !noFailure && !harmful && this.rng.chance(this.options.errorRate);
+    const base = { spanId, parentSpanId, tool: tool.name, family: tool.family, argumentsJson: JSON.stringify(args), startMs, harmful };
     if (fails) {
       const specific = TOOL_ERRORS[spec.tool];
       const error = specific !== undefined && this.rng.chance(0.6) ? specific : this.rng.pick(TRANSIENT_ERRORS);
-      const record: RecordedCall = {
-        spanId,
-        parentSpanId,
-        tool: tool.name,
-        family: tool.family,
-        argumentsJson: JSON.stringify(args),
-        result: null,
-        startMs,
-        endMs:
-          startMs + (error.type === 'timeout' ? this.rng.float(29_990, 30_060) : durationMs * this.rng.float(0.2, 1)),
-        error,
-        harmful,
-        injected: false,
-      };
+      const endMs = startMs + (error.type === 'timeout' ? this.rng.float(29_990, 30_060) : durationMs * this.rng.float(0.2, 1));
+      const record: RecordedCall = { ...base, result: null, endMs, error, injected: false };
       this.recorded.push(record);
       return record;
     }
     const injection = spec.injectable === true && attack !== null ? attack.injectionFor(spec) : undefined;
     const text = typeof spec.result === 'string' ? spec.result : spec.result({ args, injection });
     const result = text.length > RESULT_LIMIT ? text.slice(0, RESULT_LIMIT) : text;
-    const record: RecordedCall = {
-      spanId,
-      parentSpanId,
-      tool: tool.name,
-      family: tool.family,
-      argumentsJson: JSON.stringify(args),
-      result,
-      startMs,
-      endMs: startMs + durationMs,
-      error: null,
-      harmful,
-      injected: injection !== undefined && result.includes(injection),
-    };
+    const injected = injection !== undefined && result.includes(injection);
+    const record: RecordedCall = { ...base, result, endMs: startMs + durationMs, error: null, injected };
     this.recorded.push(record);
     if (spec.nested !== undefined) {
       let childClock = startMs + this.rng.float(15, 120);
