@@ -60,7 +60,7 @@ function workload(sessions: number, callsPerSession: number): ToolCallEvent[][] 
       calls.push({
         type: 'tool_call',
         sessionId: `s-${s}`,
-        sessionIdExplicit: true,
+        sessionKey: 'conversation',
         traceId: `t-${s}`,
         spanId: `${s}-${c}`,
         parentSpanId: '',

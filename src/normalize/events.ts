@@ -29,11 +29,22 @@ export interface ToolClass {
   readonly inferred: boolean;
 }
 
+/**
+ * What a session key is: the agent's `conversation` (gen_ai.conversation.id, session.id, Traceloop's
+ * session_id), an MCP `transport` session (mcp.session.id: one client-server connection, so one agent
+ * conversation spans one per server, and a long-lived connection may carry many conversations), or
+ * the `trace` id when the span names neither.
+ */
+export type SessionKeyKind = 'conversation' | 'transport' | 'trace';
+
+/** The conversation is the unit of behaviour: a chain crosses servers, so it outranks the transport. */
+export const SESSION_KEY_RANK: Readonly<Record<SessionKeyKind, number>> = { trace: 0, transport: 1, conversation: 2 };
+
 /** Fields every normalized event carries. */
 export interface EventBase {
   readonly sessionId: string;
-  /** False when no session attribute was present and the trace id stands in for the session key. */
-  readonly sessionIdExplicit: boolean;
+  /** What named `sessionId`; a trace's weaker keys defer to its strongest (see `SESSION_KEY_RANK`). */
+  readonly sessionKey: SessionKeyKind;
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string;

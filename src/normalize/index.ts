@@ -5,6 +5,7 @@ export type {
   Convention,
   NormalizedEvent,
   ResourceAttributes,
+  SessionKeyKind,
   SessionRootEvent,
   ToolCallEvent,
   ToolCategory,
@@ -13,7 +14,7 @@ export type {
   ToolEffect,
   ToolListEvent,
 } from './events.js';
-export { TOOL_CATEGORIES, TOOL_EFFECTS } from './events.js';
+export { SESSION_KEY_RANK, TOOL_CATEGORIES, TOOL_EFFECTS } from './events.js';
 export type { LearnedDefinitionLimits } from './learned-definitions.js';
 export type { NormalizeResult } from './span-normalizer.js';
 export { SpanNormalizer } from './span-normalizer.js';

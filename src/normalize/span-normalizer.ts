@@ -6,7 +6,7 @@ import { openInference } from './conventions/openinference.js';
 import { semconv } from './conventions/semconv.js';
 import type { ConventionReader, RootReading, SpanReading, ToolCallReading, ToolListReading } from './conventions/span-reading.js';
 import { traceloop } from './conventions/traceloop.js';
-import type { Convention, EventBase, NormalizedEvent, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
+import type { Convention, EventBase, NormalizedEvent, SessionKeyKind, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 /** Tried in this order; the first whose markers a span carries reads it. */
@@ -95,10 +95,10 @@ export class SpanNormalizer {
     const description = reading.description || this.catalog.learnedDescription(service, reading.tool);
     const errorType = textAttribute(attributes, 'error.type');
     const failed = reading.toolError || errorType !== '' || span.statusCode === StatusCode.ERROR;
-    const sessionId = sessionAttribute(attributes);
+    const sessionKey = sessionKeyOf(attributes);
     return {
       type: 'tool_call',
-      ...eventBase(span, sessionId, convention),
+      ...eventBase(span, sessionKey, convention),
       spanKind: span.kind,
       tool: reading.tool,
       server: reading.server,
@@ -148,10 +148,10 @@ function rootsSession(
 }
 
 /** What every event of a span shares; the trace id stands in for a missing session key. */
-function eventBase(span: DecodedSpan, sessionId: string, convention: Convention): EventBase {
+function eventBase(span: DecodedSpan, key: SessionKeyReading, convention: Convention): EventBase {
   return {
-    sessionId: sessionId || span.traceId,
-    sessionIdExplicit: sessionId !== '',
+    sessionId: key.id || span.traceId,
+    sessionKey: key.kind,
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
@@ -163,11 +163,11 @@ function eventBase(span: DecodedSpan, sessionId: string, convention: Convention)
 
 function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Convention): SessionRootEvent {
   const attributes = span.attributes;
-  const sessionId = sessionAttribute(attributes);
+  const sessionKey = sessionKeyOf(attributes);
   const failed = span.statusCode === StatusCode.ERROR || attributes['error.type'] !== undefined;
   return {
     type: 'session_root',
-    ...eventBase(span, sessionId, convention),
+    ...eventBase(span, sessionKey, convention),
     prompt: reading.prompt,
     userId: userOf(attributes),
     agentName: reading.agentName,
@@ -181,23 +181,30 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
 }
 
 function toolList(span: DecodedSpan, reading: ToolListReading, convention: Convention): ToolListEvent {
-  const sessionId = sessionAttribute(span.attributes);
+  const sessionKey = sessionKeyOf(span.attributes);
   return {
     type: 'tool_list',
-    ...eventBase(span, sessionId, convention),
+    ...eventBase(span, sessionKey, convention),
     server: reading.server,
     tools: reading.tools,
   };
 }
 
-/** The session key a span names, in precedence order; '' when it names none (the trace id stands in). */
-function sessionAttribute(attributes: Attributes): string {
-  return (
-    textAttribute(attributes, 'mcp.session.id') ||
+interface SessionKeyReading {
+  /** '' when the span names no session: the trace id stands in. */
+  readonly id: string;
+  readonly kind: SessionKeyKind;
+}
+
+/** The session key a span names: its conversation when it names one, else its MCP transport session. */
+function sessionKeyOf(attributes: Attributes): SessionKeyReading {
+  const conversation =
     textAttribute(attributes, 'gen_ai.conversation.id') ||
     textAttribute(attributes, 'session.id') ||
-    textAttribute(attributes, 'traceloop.association.properties.session_id')
-  );
+    textAttribute(attributes, 'traceloop.association.properties.session_id');
+  if (conversation !== '') return { id: conversation, kind: 'conversation' };
+  const transport = textAttribute(attributes, 'mcp.session.id');
+  return transport !== '' ? { id: transport, kind: 'transport' } : { id: '', kind: 'trace' };
 }
 
 function userOf(attributes: Attributes): string {

@@ -83,7 +83,7 @@ export class PreflightCheck {
     const preview = scoring.preview(call.session, {
       type: 'tool_call',
       sessionId: call.session,
-      sessionIdExplicit: true,
+      sessionKey: 'conversation',
       traceId: live?.traceIds.at(-1) ?? '',
       spanId: PROPOSED_SPAN_ID,
       parentSpanId: '',

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { LRUCache } from 'lru-cache';
+import { SESSION_KEY_RANK } from '../normalize/events.js';
 import type { Detector } from '../detectors/detector.js';
 import type { Finding, Severity } from '../detectors/finding.js';
 import { severityRank } from '../detectors/finding.js';
@@ -14,6 +15,12 @@ import type { EscalationPolicy } from './escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from './risk-combiner.js';
 import { levelOf } from './risk-combiner.js';
 import type { Alert, EscalationSignal, RiskLevel, ScoreUpdate } from './risk.js';
+
+/** The session a trace belongs to, and how strong the key that said so was (`SESSION_KEY_RANK`). */
+interface TraceAlias {
+  readonly id: string;
+  readonly rank: number;
+}
 
 export interface ScoringStageOptions {
   readonly store: SessionStore;
@@ -75,7 +82,8 @@ export class ScoringStage implements EventConsumer {
     signals: 0,
     attestationsUnchecked: 0,
   };
-  private readonly traceAliases: LRUCache<string, string>;
+  /** Trace -> the strongest session key seen on it, so that its other spans join that session. */
+  private readonly traceAliases: LRUCache<string, TraceAlias>;
   private readonly escalated = new Set<Session>();
   private readonly failingDetectors = new Set<string>();
   private readonly verifying = new Set<Promise<void>>();
@@ -107,7 +115,7 @@ export class ScoringStage implements EventConsumer {
         previous === undefined ||
         previous.sessionId !== event.sessionId ||
         previous.traceId !== event.traceId ||
-        previous.sessionIdExplicit !== event.sessionIdExplicit
+        previous.sessionKey !== event.sessionKey
       ) {
         session = this.sessionFor(event, replay);
       }
@@ -121,7 +129,8 @@ export class ScoringStage implements EventConsumer {
       if (session.trust !== trust) replay.add(session);
     }
     const nowMs = this.options.clock();
-    for (const session of touched) {
+    // A session that lost a trace to its conversation is re-scored too, though no span of it came.
+    for (const session of new Set([...touched, ...replay])) {
       if (replay.has(session) || session.ended) this.replay(session);
       this.rescore(session, nowMs);
     }
@@ -166,12 +175,18 @@ export class ScoringStage implements EventConsumer {
   private sessionFor(event: NormalizedEvent, replay: Set<Session>): Session {
     const { store } = this.options;
     let id = event.sessionId;
-    if (!event.sessionIdExplicit) {
-      id = this.traceAliases.get(event.traceId) ?? id;
-    } else if (this.traceAliases.get(event.traceId) !== id) {
-      this.traceAliases.set(event.traceId, id);
-      const provisional = event.traceId === id ? undefined : store.peek(event.traceId);
-      if (provisional !== undefined) return this.adopt(provisional, id, event.service, replay);
+    const rank = SESSION_KEY_RANK[event.sessionKey];
+    const alias = this.traceAliases.get(event.traceId);
+    // A weaker key defers to the trace's session, and so does a second MCP server's transport session:
+    // one trace is one agent turn, so its calls to every server are one chain.
+    if (alias !== undefined && (alias.rank > rank || (alias.rank === rank && rank === SESSION_KEY_RANK.transport))) {
+      id = alias.id;
+    } else if (rank > 0 && alias?.id !== id) {
+      this.traceAliases.set(event.traceId, { id, rank });
+      // Spans filed under the trace, or under a transport session, before this key was known move here.
+      const earlier = alias === undefined ? event.traceId : alias.rank < rank ? alias.id : undefined;
+      const provisional = earlier === undefined || earlier === id ? undefined : store.peek(earlier);
+      if (provisional !== undefined) return this.adopt(provisional, event.traceId, id, event.service, replay);
     }
     let session = store.get(id);
     if (session === undefined) {
@@ -182,10 +197,21 @@ export class ScoringStage implements EventConsumer {
     return session;
   }
 
-  /** Spans that came before their session's key was known were filed under the trace id: move them. */
-  private adopt(provisional: Session, id: string, service: string, replay: Set<Session>): Session {
-    this.options.store.delete(provisional.id);
-    this.escalated.delete(provisional);
+  /**
+   * Spans that came before their session's key was known were filed under the trace id or a transport
+   * session: move the trace's calls to `id`. A transport session that also carries other traces keeps
+   * them and is scored again without this one.
+   */
+  private adopt(provisional: Session, traceId: string, id: string, service: string, replay: Set<Session>): Session {
+    const moved = provisional.calls.filter((call) => call.event.traceId === traceId).map((call) => call.event);
+    const keepsOthers = provisional.traceIds.some((t) => t !== traceId);
+    if (keepsOthers) {
+      provisional.removeTrace(traceId);
+      replay.add(provisional);
+    } else {
+      this.options.store.delete(provisional.id);
+      this.escalated.delete(provisional);
+    }
     let session = this.options.store.get(id);
     if (session === undefined) {
       session = new Session(id, this.options.limits);
@@ -194,9 +220,9 @@ export class ScoringStage implements EventConsumer {
     }
     // The span that names the session speaks for it, not the spans filed under its trace id before.
     if (session.service === '') session.service = service;
-    for (const traceId of provisional.traceIds) session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
-    for (const call of provisional.calls) session.addCall(call.event);
-    if (provisional.ended) {
+    session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
+    for (const event of moved) session.addCall(event);
+    if (provisional.ended && !keepsOthers) {
       session.ended = true;
       session.rootSpanId = provisional.rootSpanId;
       if (session.prompt === '') session.prompt = provisional.prompt;

@@ -71,8 +71,8 @@ class ExpiringSet {
 /**
  * An OpenTelemetry head sampler that listens to chainwatch: spans of a session chainwatch escalated are
  * all recorded and sampled until the signal's TTL ends (renewals extend it); everything else goes to the
- * base sampler. A span's session is read from its start attributes (`mcp.session.id`,
- * `gen_ai.conversation.id`, `session.id`) or recognised by its trace id among the signal's. Spans of
+ * base sampler. A span's session is read from its start attributes (any of `SESSION_ATTRIBUTES`)
+ * or recognised by its trace id among the signal's. Spans of
  * traces already dropped cannot be recovered: escalation takes effect for spans started after the signal.
  */
 export class EscalationSampler implements Sampler {
@@ -147,11 +147,10 @@ export class EscalationSampler implements Sampler {
     links: Link[],
   ): SamplingResult {
     const nowMs = this.clock();
-    const session = sessionOf(attributes);
-    const bySession = session !== '' && this.sessions.has(session, nowMs);
-    if (bySession || this.traces.has(traceId, nowMs)) {
+    const session = escalatedSessionOf(attributes, (id) => this.sessions.has(id, nowMs));
+    if (session !== undefined || this.traces.has(traceId, nowMs)) {
       // The rest of the trace follows, even spans that do not name the session.
-      if (bySession) this.traces.add(traceId, this.sessions.expiryOf(session)!);
+      if (session !== undefined) this.traces.add(traceId, this.sessions.expiryOf(session)!);
       this.counts.escalatedDecisions++;
       return { decision: SamplingDecision.RECORD_AND_SAMPLED, attributes: { [ESCALATED_ATTRIBUTE]: true } };
     }
@@ -177,12 +176,13 @@ export class EscalationSampler implements Sampler {
   }
 }
 
-function sessionOf(attributes: Attributes): string {
+/** The escalated session any session attribute names: a signal names the conversation when there is one. */
+function escalatedSessionOf(attributes: Attributes, escalated: (session: string) => boolean): string | undefined {
   for (const key of SESSION_ATTRIBUTES) {
     const value = attributes[key];
-    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'string' && value !== '' && escalated(value)) return value;
   }
-  return '';
+  return undefined;
 }
 
 function isSignal(value: unknown): value is EscalationSignal {

@@ -70,6 +70,12 @@ export class Session implements SessionView {
     if (startTimeMs > this.lastSeenMs) this.lastSeenMs = startTimeMs;
   }
 
+  /** Drops a trace's calls (they moved to the session that trace's conversation named); the rest keep their order. */
+  removeTrace(traceId: string): void {
+    this.traceIds = this.traceIds.filter((t) => t !== traceId);
+    this.calls = this.calls.filter((call) => call.event.traceId !== traceId).map((call, index) => ({ ...call, index }));
+  }
+
   applyRoot(event: SessionRootEvent): void {
     this.rootSpanId = event.spanId;
     // The agent that roots the session starts its traces, so it is the producer that can sample them:

@@ -12,7 +12,7 @@ export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallE
   return {
     type: 'tool_call',
     sessionId: 'session-1',
-    sessionIdExplicit: true,
+    sessionKey: 'conversation',
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: nextSpanId(),
     parentSpanId: '',
@@ -38,7 +38,7 @@ export function sessionRootEvent(overrides: Partial<SessionRootEvent> = {}): Ses
   return {
     type: 'session_root',
     sessionId: 'session-1',
-    sessionIdExplicit: true,
+    sessionKey: 'conversation',
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: nextSpanId(),
     parentSpanId: '',

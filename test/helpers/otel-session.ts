@@ -29,7 +29,8 @@ export interface SessionSpec {
 
 /**
  * Spans of one agent session made by the real OpenTelemetry SDK with the GenAI/MCP semantic
- * conventions: a root `invoke_agent` span with the prompt and one CLIENT `tools/call` span per call.
+ * conventions: a root `invoke_agent` span with the prompt and one CLIENT `tools/call` span per call,
+ * which names its server connection's `mcp.session.id`, not the conversation.
  */
 export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -68,7 +69,8 @@ export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): 
           'mcp.method.name': 'tools/call',
           'gen_ai.operation.name': 'execute_tool',
           'gen_ai.tool.name': call.tool,
-          'mcp.session.id': spec.sessionId,
+          // Each MCP server connection has its own session id; the agent's root names the conversation.
+          'mcp.session.id': `mcp-${call.server ?? 'tools-mcp.internal'}-${spec.sessionId}`,
           'jsonrpc.request.id': String(index),
           'server.address': call.server ?? 'tools-mcp.internal',
           'gen_ai.tool.call.arguments': JSON.stringify(call.args ?? {}),

@@ -26,7 +26,7 @@ export function toolCall(overrides: ToolCallOverrides = {}): ToolCallEvent {
   const event: ToolCallEvent = {
     type: 'tool_call',
     sessionId: 'session-1',
-    sessionIdExplicit: true,
+    sessionKey: 'conversation',
     traceId: 'trace-1',
     spanId: `span-${spans.toString(16).padStart(12, '0')}`,
     parentSpanId: '',

@@ -44,10 +44,12 @@ const LOYALTY_FROM_NAME_ONLY: ToolClass = {
 /** The session as a convention that can carry every field normalizes it. */
 function fullEvents(): ComparableEvent[] {
   const s = SCENARIO;
-  const common = { sessionId: s.sessionId, sessionIdExplicit: true, traceId: s.traceId, service: s.service };
+  // The agent span names the conversation; MCP spans name their transport session (the same id here).
+  const common = { sessionId: s.sessionId, sessionKey: 'transport' as const, traceId: s.traceId, service: s.service };
   const root: Comparable<SessionRootEvent> = {
     type: 'session_root',
     ...common,
+    sessionKey: 'conversation',
     spanId: s.root.spanId,
     parentSpanId: '',
     startTimeMs: s.root.startMs,
@@ -110,9 +112,10 @@ const CANNOT_CARRY: Readonly<Record<Convention, (event: ComparableEvent) => Comp
   // the LLM span's advertised tools stand in for `tools/list`; spans are INTERNAL.
   openinference: (event) => {
     if (event.type === 'session_root') return { ...event, model: '' };
-    if (event.type === 'tool_list') return { ...event, server: '' };
+    if (event.type === 'tool_list') return { ...event, sessionKey: 'conversation', server: '' };
     return {
       ...event,
+      sessionKey: 'conversation',
       spanKind: SpanKind.INTERNAL,
       server: '',
       requestId: `call_${event.requestId}`,
@@ -123,7 +126,7 @@ const CANNOT_CARRY: Readonly<Record<Convention, (event: ComparableEvent) => Comp
   // instrumentation hangs its requests under its `mcp.client.session` span; the nested call is a
   // decorated function (INTERNAL).
   traceloop: (event) => {
-    const keyed = { ...event, sessionId: SCENARIO.traceId, sessionIdExplicit: false };
+    const keyed = { ...event, sessionId: SCENARIO.traceId, sessionKey: 'trace' as const };
     if (keyed.type === 'session_root') return { ...keyed, model: '' };
     const underMcpSession = keyed.parentSpanId === SCENARIO.root.spanId;
     const parentSpanId = underMcpSession ? TRACELOOP_MCP_SESSION_SPAN_ID : keyed.parentSpanId;

@@ -159,17 +159,17 @@ describe('SpanNormalizer: arguments and results', () => {
 });
 
 describe('SpanNormalizer: session, status, identity', () => {
-  it('keys sessions by mcp.session.id, gen_ai.conversation.id, session.id, then the trace id', () => {
+  it('keys sessions by the conversation (gen_ai.conversation.id, session.id, Traceloop), then mcp.session.id, then the trace id', () => {
     const keyed = (attributes: Attributes) => {
       const span = decodedSpan({ attributes: { 'openinference.span.kind': 'TOOL', 'tool.name': 't', ...attributes } });
       const call = onlyCall(normalize([span]).events);
-      return [call.sessionId, call.sessionIdExplicit];
+      return [call.sessionId, call.sessionKey];
     };
-    expect(keyed({ 'mcp.session.id': 'm', 'gen_ai.conversation.id': 'c', 'session.id': 's' })).toEqual(['m', true]);
-    expect(keyed({ 'gen_ai.conversation.id': 'c', 'session.id': 's' })).toEqual(['c', true]);
-    expect(keyed({ 'session.id': 's' })).toEqual(['s', true]);
-    expect(keyed({ 'traceloop.association.properties.session_id': 't' })).toEqual(['t', true]);
-    expect(keyed({})).toEqual([TEST_TRACE_ID, false]);
+    expect(keyed({ 'mcp.session.id': 'm', 'gen_ai.conversation.id': 'c', 'session.id': 's' })).toEqual(['c', 'conversation']);
+    expect(keyed({ 'mcp.session.id': 'm', 'session.id': 's' })).toEqual(['s', 'conversation']);
+    expect(keyed({ 'traceloop.association.properties.session_id': 't' })).toEqual(['t', 'conversation']);
+    expect(keyed({ 'mcp.session.id': 'm' })).toEqual(['m', 'transport']);
+    expect(keyed({})).toEqual([TEST_TRACE_ID, 'trace']);
   });
 
   it('marks a call failed on an ERROR status or an error.type, naming the class it can', () => {

@@ -105,15 +105,60 @@ describe('ScoringStage', () => {
   it('files spans without a session attribute under their trace, then moves them to the session', () => {
     const { scoring, store } = stage();
     const traceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-    scoring.consume([toolCallEvent({ sessionId: traceId, sessionIdExplicit: false, traceId, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    scoring.consume([toolCallEvent({ sessionId: traceId, sessionKey: 'trace', traceId, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
     expect(store.peek(traceId)).toBeDefined();
     scoring.consume([toolCallEvent({ sessionId: 'conv-9', traceId, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 })]);
     expect(store.peek(traceId)).toBeUndefined();
     const session = store.peek('conv-9')!;
     expect(session.calls.map((c) => c.event.tool)).toEqual(['query_customer_pii', 'post_to_slack']);
     expect(session.score).toBeCloseTo(0.9);
-    scoring.consume([toolCallEvent({ sessionId: traceId, sessionIdExplicit: false, traceId, tool: 'search_docs', startTimeMs: t0 + 20 })]);
+    scoring.consume([toolCallEvent({ sessionId: traceId, sessionKey: 'trace', traceId, tool: 'search_docs', startTimeMs: t0 + 20 })]);
     expect(store.peek('conv-9')!.calls).toHaveLength(3);
+  });
+
+  it('joins the MCP transport sessions of one conversation: a chain across two servers is one session', () => {
+    const { sink, scoring, store } = stage();
+    const traceId = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+    // Each server's spans name their own mcp.session.id and arrive before the agent's root span.
+    scoring.consume([toolCallEvent({ sessionId: 'mcp-db', sessionKey: 'transport', traceId, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    scoring.consume([toolCallEvent({ sessionId: 'mcp-chat', sessionKey: 'transport', traceId, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 })]);
+    // One trace is one agent turn: the second server's spans join the first one's session at once.
+    expect(store.peek('mcp-chat')).toBeUndefined();
+    expect(sink.alerts.map((a) => a.session)).toEqual(['mcp-db']);
+    scoring.consume([sessionRootEvent({ sessionId: 'conv-1', traceId, startTimeMs: t0 - 5, prompt: 'export the churn report' })]);
+    expect(store.peek('mcp-db')).toBeUndefined();
+    expect(store.peek('mcp-chat')).toBeUndefined();
+    const session = store.peek('conv-1')!;
+    expect(session.calls.map((c) => c.event.tool)).toEqual(['query_customer_pii', 'post_to_slack']);
+    expect(session.prompt).toBe('export the churn report');
+    expect(session.score).toBeCloseTo(0.9);
+    expect(sink.alerts.map((a) => a.session)).toEqual(['mcp-db', 'conv-1']);
+    // Later spans of that trace that name only their transport session join the conversation at once.
+    scoring.consume([toolCallEvent({ sessionId: 'mcp-db', sessionKey: 'transport', traceId, tool: 'search_docs', startTimeMs: t0 + 20 })]);
+    expect(store.peek('mcp-db')).toBeUndefined();
+    expect(store.peek('conv-1')!.calls).toHaveLength(3);
+  });
+
+  it('moves only the named trace out of a transport session that carries several conversations', () => {
+    const { scoring, store } = stage();
+    const first = 'cccccccccccccccccccccccccccccccc';
+    const second = 'dddddddddddddddddddddddddddddddd';
+    scoring.consume([
+      toolCallEvent({ sessionId: 'mcp-1', sessionKey: 'transport', traceId: first, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+      toolCallEvent({ sessionId: 'mcp-1', sessionKey: 'transport', traceId: second, tool: 'search_docs', startTimeMs: t0 + 5 }),
+      toolCallEvent({ sessionId: 'mcp-1', sessionKey: 'transport', traceId: second, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+    ]);
+    // One connection carried both: as one session it reads as a chain it is not.
+    expect(store.peek('mcp-1')!.score).toBeCloseTo(0.9);
+    scoring.consume([sessionRootEvent({ sessionId: 'conv-a', traceId: first, startTimeMs: t0 - 5 })]);
+    expect(store.peek('conv-a')!.calls.map((c) => c.event.tool)).toEqual(['query_customer_pii']);
+    const rest = store.peek('mcp-1')!;
+    expect(rest.traceIds).toEqual([second]);
+    expect(rest.calls.map((c) => [c.index, c.event.tool])).toEqual([
+      [0, 'search_docs'],
+      [1, 'post_to_slack'],
+    ]);
+    expect(rest.score).toBe(0);
   });
 
   it('bounds sessions and calls, counting what it evicts and drops', () => {

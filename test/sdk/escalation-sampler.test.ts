@@ -90,6 +90,8 @@ describe('EscalationSampler decisions (real OpenTelemetry SDK)', () => {
       expect(span({ [key]: 'session-bad' }).sampled).toBe(true);
     }
     expect(span({ 'mcp.session.id': 'session-good' }).sampled).toBe(false);
+    // A tool span names its MCP transport session beside the conversation the signal named.
+    expect(span({ 'gen_ai.conversation.id': 'session-bad', 'mcp.session.id': 'mcp-7' }).sampled).toBe(true);
     expect(span({}).sampled).toBe(false);
 
     // A child that does not name the session, in a trace the session's root started.
@@ -101,7 +103,7 @@ describe('EscalationSampler decisions (real OpenTelemetry SDK)', () => {
 
     const exported = exporter.getFinishedSpans();
     expect(exported.every((s) => s.attributes[ESCALATED_ATTRIBUTE] === true)).toBe(true);
-    expect(exported).toHaveLength(6);
+    expect(exported).toHaveLength(7);
     expect(sampler.isEscalated('session-bad')).toBe(true);
     expect(sampler.toString()).toBe('EscalationSampler{base=Never, subject=chainwatch.sampling.support-agent, escalatedSessions=1}');
   });

@@ -18,7 +18,7 @@ export function toolCall(sessionId: string, spec: CallSpec, index = 0): ToolCall
   return {
     type: 'tool_call',
     sessionId,
-    sessionIdExplicit: true,
+    sessionKey: 'conversation',
     traceId: `trace-${sessionId}`,
     spanId: `span-${spanCounter}`,
     parentSpanId: 'root',

@@ -12,7 +12,7 @@ export type AttestationAlgorithm = (typeof ATTESTATION_ALGORITHMS)[number];
 export interface SessionAttestationClaims {
   /** The user the session acts for. */
   readonly sub: string;
-  /** The session id the producer's spans carry (`mcp.session.id`, `gen_ai.conversation.id` or `session.id`). */
+  /** The session id the producer's spans carry (the conversation: `gen_ai.conversation.id` or `session.id`; else `mcp.session.id`). */
   readonly sid: string;
   /** The orchestrator. */
   readonly iss: string;

@@ -143,7 +143,7 @@ describe('datasets/enterprise-mcp', () => {
       expect(row?.trace).toBe(roots[0]!.traceId);
       for (const event of events) {
         expect(event.sessionId).toBe(row!.session);
-        expect(event.sessionIdExplicit).toBe(true);
+        expect(event.sessionKey).not.toBe('trace');
         if (event.type === 'tool_call') {
           expect(event.toolClass.inferred).toBe(false);
           expect(event.server).toMatch(/^[a-z]+-mcp\.internal$/);
