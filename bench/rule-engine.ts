@@ -78,6 +78,7 @@ function workload(sessions: number, callsPerSession: number): ToolCallEvent[][] 
         durationMs: 100,
         requestId: String(c),
         userId: `user-${s % 97}`,
+        attestation: '',
       });
     }
     out.push(calls);

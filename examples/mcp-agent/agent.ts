@@ -51,7 +51,14 @@ export async function runAgentTurn(client: Client, tracer: Tracer, session: Agen
       for (const step of turn.steps) {
         await traceMcpToolCall(
           tracer,
-          { tool: step.tool, arguments: step.arguments, sessionId: session.sessionId, userId: session.claimedUser, serverAddress: TOOLS_SERVER },
+          {
+            tool: step.tool,
+            arguments: step.arguments,
+            conversationId: session.sessionId,
+            userId: session.claimedUser,
+            serverAddress: TOOLS_SERVER,
+            ...(session.attestation !== '' ? { attestation: session.attestation } : {}),
+          },
           (meta) => client.callTool({ name: step.tool, arguments: step.arguments, _meta: meta }),
           { captureContent: true },
         );

@@ -73,6 +73,11 @@ export interface ToolCallEvent extends EventBase {
   readonly requestId: string;
   /** `user.id` / `enduser.id` as the span claims it: not proof of anything by itself. */
   readonly userId: string;
+  /**
+   * The session's signed attestation when the calling agent put it on the span (`chainwatch.attestation`)
+   * or its resource, '' when absent: a turn can then be verified before its root span, which ends last.
+   */
+  readonly attestation: string;
 }
 
 /** The agent or session span that roots a session: where the prompt and identity come from. */

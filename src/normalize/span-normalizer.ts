@@ -1,5 +1,6 @@
 import type { Attributes, DecodedSpan, RejectedSpan } from '../ingest/otlp/types.js';
 import { StatusCode } from '../ingest/otlp/types.js';
+import { ATTESTATION_ATTRIBUTE } from '../detectors/identity/attestation-claims.js';
 import { textAttribute } from './conventions/attribute-values.js';
 import { mcpDraft } from './conventions/mcp-draft.js';
 import { openInference } from './conventions/openinference.js';
@@ -111,6 +112,7 @@ export class SpanNormalizer {
       durationMs: durationOf(span),
       requestId: reading.requestId,
       userId: userOf(attributes),
+      attestation: attestationOf(span),
     };
   }
 }
@@ -172,9 +174,7 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
     userId: userOf(attributes),
     agentName: reading.agentName,
     model: reading.model,
-    attestation:
-      textAttribute(attributes, 'chainwatch.attestation') ||
-      textAttribute(span.resource.attributes, 'chainwatch.attestation'),
+    attestation: attestationOf(span),
     status: failed ? 'error' : 'ok',
     durationMs: durationOf(span),
   };
@@ -205,6 +205,10 @@ function sessionKeyOf(attributes: Attributes): SessionKeyReading {
   if (conversation !== '') return { id: conversation, kind: 'conversation' };
   const transport = textAttribute(attributes, 'mcp.session.id');
   return transport !== '' ? { id: transport, kind: 'transport' } : { id: '', kind: 'trace' };
+}
+
+function attestationOf(span: DecodedSpan): string {
+  return textAttribute(span.attributes, ATTESTATION_ATTRIBUTE) || textAttribute(span.resource.attributes, ATTESTATION_ATTRIBUTE);
 }
 
 function userOf(attributes: Attributes): string {

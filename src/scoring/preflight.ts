@@ -102,6 +102,7 @@ export class PreflightCheck {
       durationMs: 0,
       requestId: '',
       userId: call.userId ?? '',
+      attestation: '',
     });
     return {
       session: call.session,

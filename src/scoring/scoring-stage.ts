@@ -123,8 +123,12 @@ export class ScoringStage implements EventConsumer {
       session.noteSpan(event.traceId, event.service, event.startTimeMs);
       touched.add(session);
       const trust = session.trust;
-      if (event.type === 'session_root') this.applyRoot(session, event, replay);
-      else this.applyCall(session, event, replay);
+      if (event.type === 'session_root') {
+        this.applyRoot(session, event, replay);
+      } else {
+        this.applyCall(session, event, replay);
+        this.applyCallAttestation(session, event);
+      }
       // Detectors read the trust: a change re-scores the session from the start.
       if (session.trust !== trust) replay.add(session);
     }
@@ -238,30 +242,42 @@ export class ScoringStage implements EventConsumer {
     }
     session.applyRoot(event);
     replay.add(session);
-    const { attestations } = this.options;
-    if (attestations === undefined) return;
-    if (event.attestation === '') {
-      session.checkClaim(event.userId, event.spanId);
-      return;
-    }
-    const known = attestations.cached(event.attestation);
+    if (this.options.attestations === undefined) return;
+    if (event.attestation === '') session.checkClaim(event.userId, event.spanId);
+    else this.attest(session, event.attestation, event);
+  }
+
+  /**
+   * A tool span that carries the attestation lets the turn be verified before its root span, which
+   * ends (and is exported) last. Only under the conversation it names: the token's `sid` is that id.
+   */
+  private applyCallAttestation(session: Session, event: ToolCallEvent): void {
+    if (this.options.attestations === undefined || event.attestation === '' || session.attestation !== '') return;
+    if (event.sessionKey !== 'conversation' || event.sessionId !== session.id) return;
+    session.attestation = event.attestation;
+    this.attest(session, event.attestation, event);
+  }
+
+  /** Applies the token's verdict, cached per token; verification is async, and a late verdict re-scores the session. */
+  private attest(session: Session, token: string, claim: { readonly userId: string; readonly spanId: string }): void {
+    const attestations = this.options.attestations!;
+    const known = attestations.cached(token);
     if (known !== undefined) {
-      this.applyVerdict(session, known, event);
+      this.applyVerdict(session, known, claim);
       return;
     }
-    // Verification is async; its verdict comes back as data and re-scores the session if it is still held.
-    const verification = attestations.verify(event.attestation).then((verdict) => {
+    const verification = attestations.verify(token).then((verdict) => {
       this.verifying.delete(verification);
-      if (this.options.store.peek(session.id) !== session || !this.applyVerdict(session, verdict, event)) return;
+      if (this.options.store.peek(session.id) !== session || !this.applyVerdict(session, verdict, claim)) return;
       this.replay(session);
       this.rescore(session, this.options.clock());
     });
     this.verifying.add(verification);
   }
 
-  private applyVerdict(session: Session, verdict: TokenVerdict, root: SessionRootEvent): boolean {
+  private applyVerdict(session: Session, verdict: TokenVerdict, claim: { readonly userId: string; readonly spanId: string }): boolean {
     if (verdict.status === 'unchecked') this.counters.attestationsUnchecked++;
-    return session.applyAttestation(verdict, root.userId, root.spanId);
+    return session.applyAttestation(verdict, claim.userId, claim.spanId);
   }
 
   private applyCall(session: Session, event: ToolCallEvent, replay: Set<Session>): void {

@@ -8,8 +8,15 @@ import type { McpMeta } from './mcp-context.js';
 export interface McpToolCallDescription {
   readonly tool: string;
   readonly arguments?: unknown;
-  /** The session the call belongs to: set here, at span start, so an escalation sampler can see it. */
+  /**
+   * The agent's conversation (`gen_ai.conversation.id`), which chainwatch scores as one session: set
+   * here, at span start, so an escalation sampler can see it.
+   */
+  readonly conversationId?: string;
+  /** The MCP session of the client's connection to this server (`mcp.session.id`). */
   readonly sessionId?: string;
+  /** The session's signed attestation: lets chainwatch verify the turn before its root span ends. */
+  readonly attestation?: string;
   readonly requestId?: string | number;
   readonly serverAddress?: string;
   readonly userId?: string;
@@ -30,7 +37,9 @@ export function mcpToolCallAttributes(call: McpToolCallDescription, options: Mcp
     'mcp.method.name': 'tools/call',
     'gen_ai.operation.name': 'execute_tool',
     'gen_ai.tool.name': call.tool,
+    ...(call.conversationId !== undefined ? { 'gen_ai.conversation.id': call.conversationId } : {}),
     ...(call.sessionId !== undefined ? { 'mcp.session.id': call.sessionId } : {}),
+    ...(call.attestation !== undefined ? { [ATTESTATION_ATTRIBUTE]: call.attestation } : {}),
     ...(call.requestId !== undefined ? { 'jsonrpc.request.id': String(call.requestId) } : {}),
     ...(call.serverAddress !== undefined ? { 'server.address': call.serverAddress } : {}),
     ...(call.userId !== undefined ? { 'user.id': call.userId } : {}),

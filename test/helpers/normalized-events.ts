@@ -30,6 +30,7 @@ export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallE
     durationMs: 20,
     requestId: '',
     userId: 'alice',
+    attestation: '',
     ...overrides,
   };
 }

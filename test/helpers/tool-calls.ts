@@ -51,6 +51,7 @@ export function toolCall(overrides: ToolCallOverrides = {}): ToolCallEvent {
     durationMs: 100,
     requestId: '',
     userId: 'alice',
+    attestation: '',
     ...fields,
   };
   if (at !== undefined || fields.startTimeMs !== undefined) timed.add(event);

@@ -88,6 +88,7 @@ function fullEvents(): ComparableEvent[] {
       durationMs: call.endMs - call.startMs,
       requestId: call.requestId,
       userId: s.userId,
+      attestation: '',
     }),
   );
   return [root, list, ...calls];

@@ -44,7 +44,7 @@ describe('MCP context propagation and span helpers', () => {
 
     const root = startAgentSessionSpan(tracer, { sessionId: 's-1', agentName: 'support-assistant', userId: 'alice', prompt: 'hi', attestation: 'token' });
     await context.with(trace.setSpan(context.active(), root), () =>
-      traceMcpToolCall(tracer, { tool: 'search_docs', arguments: { query: 'q' }, sessionId: 's-1', requestId: 7 }, (meta) =>
+      traceMcpToolCall(tracer, { tool: 'search_docs', arguments: { query: 'q' }, conversationId: 's-1', sessionId: 'mcp-9', attestation: 'token', requestId: 7 }, (meta) =>
         client.callTool({ name: 'search_docs', arguments: { query: 'q' }, _meta: meta }),
       ),
     );
@@ -62,7 +62,9 @@ describe('MCP context propagation and span helpers', () => {
       'mcp.method.name': 'tools/call',
       'gen_ai.operation.name': 'execute_tool',
       'gen_ai.tool.name': 'search_docs',
-      'mcp.session.id': 's-1',
+      'gen_ai.conversation.id': 's-1',
+      'mcp.session.id': 'mcp-9',
+      'chainwatch.attestation': 'token',
       'jsonrpc.request.id': '7',
     });
     // The server captures content (the example opts in); the client here does not.

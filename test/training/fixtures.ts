@@ -36,6 +36,7 @@ export function toolCall(sessionId: string, spec: CallSpec, index = 0): ToolCall
     durationMs: 10,
     requestId: String(index),
     userId: 'user-1',
+    attestation: '',
   };
 }
 

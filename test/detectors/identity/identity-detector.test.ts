@@ -50,6 +50,36 @@ describe('identity detector in the scoring stage', () => {
     expect(findingIds(sink)).toEqual([]);
   });
 
+  it('verifies a turn from the attestation its tool spans carry, before the root span arrives', async () => {
+    const { sink, scoring, store } = stage(0.45);
+    const token = await attest();
+    scoring.consume([toolCallEvent({ tool: 'search_docs', attestation: token })]);
+    await scoring.settled();
+    expect(store.peek('session-1')!.trust).toBe('verified');
+    // Evidence short of escalateAt: a verified session is not escalated (an unverified one would be).
+    scoring.consume([toolCallEvent({ tool: 'run_python', attestation: token, startTimeMs: 1_700_000_001_000 })]);
+    expect(sink.scores.at(-1)).toMatchObject({ trust: 'verified', escalated: false });
+    expect(sink.scores.at(-1)!.score).toBeCloseTo(0.45);
+    scoring.consume([sessionRootEvent({ attestation: token })]);
+    await scoring.settled();
+    expect(sink.scores.at(-1)).toMatchObject({ trust: 'verified', escalated: false });
+    expect(findingIds(sink)).toEqual(['fixed/code']);
+  });
+
+  it('leaves an attestation on a span filed under its MCP transport session to the conversation it names', async () => {
+    const { scoring, store } = stage();
+    const token = await attest();
+    const traceId = 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
+    scoring.consume([toolCallEvent({ sessionId: 'mcp-1', sessionKey: 'transport', traceId, attestation: token })]);
+    await scoring.settled();
+    // Its sid names the conversation, not the transport session: no verdict yet, and no false "invalid".
+    expect(store.peek('mcp-1')!.trust).toBe('unverified');
+    scoring.consume([sessionRootEvent({ traceId, attestation: token })]);
+    await scoring.settled();
+    expect(store.peek('mcp-1')).toBeUndefined();
+    expect(store.peek('session-1')).toMatchObject({ trust: 'verified', calls: [expect.anything()] });
+  });
+
   it('treats a session without attestation as unverified: a low finding, no alert', () => {
     const { sink, scoring } = stage();
     scoring.consume([toolCallEvent(), sessionRootEvent()]);
