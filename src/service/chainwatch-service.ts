@@ -88,6 +88,7 @@ export async function startChainwatchService(
     const setup = await loadDetectionSetup(config, logger, options.extraDetectors);
     cleanups.push(() => setup.close());
     await setup.rules.watch();
+    await setup.keyRing?.watch();
 
     const endpoint = await natsEndpoint(config, logger);
     if (endpoint.server !== undefined) {

@@ -9,7 +9,7 @@ import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
 import type { EscalationOptions } from '../scoring/escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
-import type { AttestationVerifier } from '../detectors/identity/index.js';
+import type { AttestationVerifier, JwksKeyRing } from '../detectors/identity/index.js';
 import { loadModel } from '../training/load-model.js';
 import { loadIdentityChecks } from './identity-setup.js';
 
@@ -28,6 +28,8 @@ export interface DetectionSetup {
   readonly escalation: EscalationOptions;
   /** Verifies session attestations, when a JWKS is configured. */
   readonly attestations?: AttestationVerifier;
+  /** The JWKS the attestations are checked against; `watch()` takes rotated keys without a restart. */
+  readonly keyRing?: JwksKeyRing;
   close(): Promise<void>;
 }
 
@@ -79,10 +81,16 @@ export async function loadDetectionSetup(
     logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
   }
   let attestations: AttestationVerifier | undefined;
+  let keyRing: JwksKeyRing | undefined;
   if (config.jwksFile !== '') {
     const identity = await loadIdentityChecks({ jwksFile: config.jwksFile, issuers: config.attestationIssuers });
     detectors.push(identity.detector);
     attestations = identity.verifier;
+    keyRing = identity.keyRing;
+    keyRing.onReload((outcome) => {
+      if (outcome.ok) logger.info({ trigger: outcome.trigger, keys: outcome.keys, jwks: config.jwksFile }, 'JWKS reloaded');
+      else logger.error({ trigger: outcome.trigger, error: outcome.error }, 'JWKS reload rejected; the running keys stay');
+    });
   }
   detectors.push(...extraDetectors);
   for (const detector of detectors) await detector.preload();
@@ -104,8 +112,10 @@ export async function loadDetectionSetup(
     levels,
     escalation,
     ...(attestations !== undefined ? { attestations } : {}),
+    ...(keyRing !== undefined ? { keyRing } : {}),
     async close() {
       await rules.close();
+      await keyRing?.close();
       await Promise.all(detectors.map((detector) => detector.shutdown()));
     },
   };

@@ -1,6 +1,6 @@
 import type { Detector } from '../detectors/detector.js';
 import { createIdentityDetector } from '../detectors/identity/index.js';
-import { AttestationVerifier, attestationKeys, loadJwksFile } from '../detectors/identity/index.js';
+import { AttestationVerifier, JwksKeyRing } from '../detectors/identity/index.js';
 
 /** Attestation checking: what `serve --jwks FILE` turns on. */
 export interface IdentityOptions {
@@ -15,13 +15,24 @@ export interface IdentityOptions {
 export interface IdentityChecks {
   readonly verifier: AttestationVerifier;
   readonly detector: Detector;
+  /** The JWKS as loaded; `watch()` it to take rotated keys without a restart. */
+  readonly keyRing: JwksKeyRing;
 }
 
-/** Loads the JWKS (a bad file stops start-up, naming it) and makes the verifier and the identity detector. */
+/**
+ * Loads the JWKS (a bad file stops start-up, naming it) and makes the verifier and the identity
+ * detector. A reloaded JWKS clears the verifier's remembered verdicts, so a withdrawn key stops
+ * verifying at once; sessions already verified keep their trust.
+ */
 export async function loadIdentityChecks(options: IdentityOptions): Promise<IdentityChecks> {
-  const jwks = await loadJwksFile(options.jwksFile);
+  const keyRing = await JwksKeyRing.load(options.jwksFile);
+  const verifier = new AttestationVerifier({ keys: keyRing.keys, issuers: options.issuers ?? [] });
+  keyRing.onReload((outcome) => {
+    if (outcome.ok) verifier.forget();
+  });
   return {
-    verifier: new AttestationVerifier({ keys: attestationKeys(jwks), issuers: options.issuers ?? [] }),
+    verifier,
+    keyRing,
     detector: createIdentityDetector({ ...(options.unverifiedScore !== undefined ? { unverifiedScore: options.unverifiedScore } : {}) }),
   };
 }

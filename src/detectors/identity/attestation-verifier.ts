@@ -46,6 +46,11 @@ export class AttestationVerifier implements AttestationCheck {
     this.verdicts = new LRUCache({ max: options.maxCached ?? 10_000, ttlAutopurge: false });
   }
 
+  /** Drops every remembered verdict: after the keys changed, tokens are checked again against the new ones. */
+  forget(): void {
+    this.verdicts.clear();
+  }
+
   cached(token: string): TokenVerdict | undefined {
     const verdict = this.verdicts.get(token);
     if (verdict !== undefined) this.counters.cacheHits++;

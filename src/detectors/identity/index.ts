@@ -3,6 +3,8 @@ export { createIdentityDetector, IDENTITY_DETECTOR_ID } from './identity-detecto
 export type { AttestationAlgorithm, SessionAttestationClaims } from './attestation-claims.js';
 export { ATTESTATION_ALGORITHMS, ATTESTATION_ATTRIBUTE, ATTESTATION_AUDIENCE } from './attestation-claims.js';
 export { attestationKeys, checkJwks, JwksFileError, loadJwksFile } from './attestation-keys.js';
+export type { JwksReloadOutcome } from './jwks-key-ring.js';
+export { JwksKeyRing } from './jwks-key-ring.js';
 export type { AttestationVerifierCounters, AttestationVerifierOptions } from './attestation-verifier.js';
 export { AttestationVerifier } from './attestation-verifier.js';
 export type { AttestationCheck, AttestedClaims, TokenVerdict } from './token-verdict.js';

@@ -1,7 +1,4 @@
-import { watch } from 'node:fs';
-import type { FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { FileWatch } from '../../config/file-watch.js';
 import { compileRuleSources } from './compile.js';
 import type { RuleSource } from './compile.js';
 import type { RuleDiagnostic } from './diagnostics.js';
@@ -45,8 +42,7 @@ export class RuleSetManager {
   private paths: readonly string[] = [];
   private last: ReloadOutcome | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly watchers: FSWatcher[] = [];
-  private debounce: NodeJS.Timeout | undefined;
+  private fileWatch: FileWatch | undefined;
   private readonly listeners = new Set<ReloadListener>();
   private readonly debounceMs: number;
 
@@ -96,56 +92,18 @@ export class RuleSetManager {
 
   /** Reloads when a rule file (or a *.yaml in a watched directory) changes. Idempotent. */
   async watch(): Promise<void> {
-    if (this.watchers.length > 0) return;
-    const targets = new Map<string, Set<string> | null>();
-    for (const path of this.paths) {
-      const absolute = resolve(path);
-      let isDirectory = false;
-      try {
-        isDirectory = (await stat(absolute)).isDirectory();
-      } catch {
-        isDirectory = false;
-      }
-      if (isDirectory) {
-        targets.set(absolute, null);
-        continue;
-      }
-      const directory = dirname(absolute);
-      const names = targets.get(directory);
-      if (names === null) continue;
-      if (names === undefined) targets.set(directory, new Set([basename(absolute)]));
-      else names.add(basename(absolute));
-    }
-    for (const [directory, names] of targets) {
-      try {
-        const watcher = watch(directory, { persistent: false }, (_event, filename) => {
-          const name = filename === null ? '' : String(filename);
-          if (names === null ? /\.ya?ml$/.test(name) || name === '' : names.has(name) || name === '') this.scheduleReload();
-        });
-        watcher.on('error', () => undefined);
-        this.watchers.push(watcher);
-      } catch {
-        // A directory that does not exist yet cannot be watched; reload via the API still works.
-      }
-    }
+    if (this.fileWatch !== undefined) return;
+    this.fileWatch = await FileWatch.start(this.paths, () => void this.reload('watch'), {
+      debounceMs: this.debounceMs,
+      inDirectory: (name) => /\.ya?ml$/.test(name),
+    });
   }
 
   /** Stops watching and waits for a reload in progress. */
   async close(): Promise<void> {
-    for (const watcher of this.watchers) watcher.close();
-    this.watchers.length = 0;
-    if (this.debounce !== undefined) clearTimeout(this.debounce);
-    this.debounce = undefined;
+    this.fileWatch?.close();
+    this.fileWatch = undefined;
     await this.chain;
-  }
-
-  private scheduleReload(): void {
-    if (this.debounce !== undefined) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      void this.reload('watch');
-    }, this.debounceMs);
-    this.debounce.unref();
   }
 
   private apply(sources: readonly RuleSource[], readErrors: readonly RuleDiagnostic[], trigger: string): ReloadOutcome {
