@@ -16,7 +16,9 @@ export interface SerializedEmpiricalScale {
 /**
  * Turns raw evidence into "how far into the benign tail": score = 1 - P(benign >= raw), with the
  * probability from the held-out benign sample ((count + 1) / (n + 1), never 0) and, beyond the largest
- * benign value, halving every `tailUnit` so stronger evidence still ranks higher.
+ * benign value, halving every `tailUnit` so stronger evidence still ranks higher. Between two sample
+ * values the probability is interpolated geometrically: a step function would tie every value in a
+ * gap of the (sparse) benign tail, and a threshold on tied scores cannot tell them apart.
  */
 export class EmpiricalScale {
   private readonly data: SerializedEmpiricalScale;
@@ -55,7 +57,6 @@ export class EmpiricalScale {
     if (n === 0) return 1;
     const max = values[values.length - 1] as number;
     if (raw > max) return (1 / (n + 1)) * 2 ** (-(raw - max) / tailUnit);
-    // First kept value >= raw: the benign values at or above it are n - rank.
     let lo = 0;
     let hi = values.length - 1;
     while (lo < hi) {
@@ -63,7 +64,13 @@ export class EmpiricalScale {
       if ((values[mid] as number) >= raw) hi = mid;
       else lo = mid + 1;
     }
-    return (n - (ranks[lo] as number) + 1) / (n + 1);
+    // First kept value >= raw: the benign values at or above it are n - rank.
+    const above = (n - (ranks[lo] as number) + 1) / (n + 1);
+    if (lo === 0) return above;
+    const below = (n - (ranks[lo - 1] as number) + 1) / (n + 1);
+    const from = values[lo - 1] as number;
+    const t = (raw - from) / ((values[lo] as number) - from);
+    return below * (above / below) ** t;
   }
 
   readonly scale: EvidenceScale = (raw) => 1 - this.tailProbability(raw);

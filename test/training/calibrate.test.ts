@@ -32,6 +32,17 @@ describe('EmpiricalScale', () => {
     expect(scale.scale(6)).toBeCloseTo(1 - 4 / 11, 12);
   });
 
+  it('interpolates between benign values, so evidence in a gap of the sparse tail is not tied', () => {
+    // Halfway from 6 (P = 4/11) to 7 (P = 3/11): the geometric mean.
+    expect(scale.tailProbability(6.5)).toBeCloseTo(Math.sqrt((4 / 11) * (3 / 11)), 12);
+    expect(scale.tailProbability(7)).toBeCloseTo(3 / 11, 12);
+    const gap = EmpiricalScale.fit([0, 1, 2, 3, 20]);
+    const inGap = [4, 8, 12, 16].map((raw) => gap.scale(raw));
+    expect(inGap).toEqual([...inGap].sort((a, b) => a - b));
+    expect(new Set(inGap).size).toBe(4);
+    expect(gap.scale(16)).toBeLessThan(gap.scale(20));
+  });
+
   it('keeps ranking beyond the largest benign value, halving per tail unit', () => {
     expect(scale.tailProbability(9)).toBeCloseTo((1 / 11) * 0.5, 12);
     expect(scale.scale(20)).toBeGreaterThan(scale.scale(10));
