@@ -16,6 +16,9 @@ import type { LevelThresholds, RiskCombiner } from './risk-combiner.js';
 import { levelOf } from './risk-combiner.js';
 import type { Alert, EscalationSignal, RiskLevel, ScoreUpdate } from './risk.js';
 
+/** The span that brought an attestation, whose claimed user the verdict is checked against. */
+type AttestationClaim = Pick<ToolCallEvent, 'userId' | 'spanId'>;
+
 /** The session a trace belongs to, and how strong the key that said so was (`SESSION_KEY_RANK`). */
 interface TraceAlias {
   readonly id: string;
@@ -242,9 +245,10 @@ export class ScoringStage implements EventConsumer {
     }
     session.applyRoot(event);
     replay.add(session);
-    if (this.options.attestations === undefined) return;
+    const { attestations } = this.options;
+    if (attestations === undefined) return;
     if (event.attestation === '') session.checkClaim(event.userId, event.spanId);
-    else this.attest(session, event.attestation, event);
+    else this.attest(attestations, session, event.attestation, event);
   }
 
   /**
@@ -252,15 +256,15 @@ export class ScoringStage implements EventConsumer {
    * ends (and is exported) last. Only under the conversation it names: the token's `sid` is that id.
    */
   private applyCallAttestation(session: Session, event: ToolCallEvent): void {
-    if (this.options.attestations === undefined || event.attestation === '' || session.attestation !== '') return;
+    const { attestations } = this.options;
+    if (attestations === undefined || event.attestation === '' || session.attestation !== '') return;
     if (event.sessionKey !== 'conversation' || event.sessionId !== session.id) return;
     session.attestation = event.attestation;
-    this.attest(session, event.attestation, event);
+    this.attest(attestations, session, event.attestation, event);
   }
 
   /** Applies the token's verdict, cached per token; verification is async, and a late verdict re-scores the session. */
-  private attest(session: Session, token: string, claim: { readonly userId: string; readonly spanId: string }): void {
-    const attestations = this.options.attestations!;
+  private attest(attestations: AttestationCheck, session: Session, token: string, claim: AttestationClaim): void {
     const known = attestations.cached(token);
     if (known !== undefined) {
       this.applyVerdict(session, known, claim);
@@ -275,7 +279,7 @@ export class ScoringStage implements EventConsumer {
     this.verifying.add(verification);
   }
 
-  private applyVerdict(session: Session, verdict: TokenVerdict, claim: { readonly userId: string; readonly spanId: string }): boolean {
+  private applyVerdict(session: Session, verdict: TokenVerdict, claim: AttestationClaim): boolean {
     if (verdict.status === 'unchecked') this.counters.attestationsUnchecked++;
     return session.applyAttestation(verdict, claim.userId, claim.spanId);
   }
