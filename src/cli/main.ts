@@ -92,7 +92,7 @@ program
   .option('--no-default-rules', 'do not load the bundled rules/default.yaml')
   .option('--catalog <file>', 'tool catalog YAML')
   .option('--allow-no-auth', 'serve the REST API without tokens (local experiments only)', false)
-  .option('--jwks <file>', 'verify session attestations (chainwatch.attestation) against this JWKS; without it every session is unverified')
+  .option('--jwks <file>', 'verify session attestations (chainwatch.attestation) against this JWKS (watched: edits apply without a restart); without it every session is unverified')
   .option('--attestation-issuer <iss>', 'accept attestations only from this issuer (repeatable; default: any issuer in the JWKS)', collect, [])
   .option('--check-review-at <risk>', 'POST /v1/check: risk from which a call is held for review (default: the medium level)', share)
   .option('--check-deny-at <risk>', 'POST /v1/check: risk from which a call is denied (default: the high level)', share)

@@ -32,7 +32,7 @@ export function attestationKeys(jwks: JSONWebKeySet): JWTVerifyGetKey {
   };
 }
 
-/** Reads and checks a JWKS file once, at start: every key must be usable for verification. */
+/** Reads and checks a JWKS file (at start, and on each reload): every key must be usable for verification. */
 export async function loadJwksFile(path: string): Promise<JSONWebKeySet> {
   let parsed: unknown;
   try {
