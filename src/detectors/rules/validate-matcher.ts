@@ -75,14 +75,8 @@ export class MatcherReader {
       this.nodes.error('bad-matcher', node.loc, 'an empty matcher; name at least one field');
       return undefined;
     }
-    const items: MatcherAst[] = [];
-    let failed = false;
-    for (const entry of node.entries) {
-      const item = this.matcherEntry(entry);
-      if (item === undefined) failed = true;
-      else items.push(item);
-    }
-    if (failed) return undefined;
+    const items = readAll(node.entries, (entry) => this.matcherEntry(entry));
+    if (items === undefined) return undefined;
     return items.length === 1 ? items[0] : { kind: 'all', items, loc: node.loc };
   }
 
@@ -93,14 +87,8 @@ export class MatcherReader {
         this.nodes.error('bad-matcher', value.loc, `\`${key}\` takes a non-empty list of matchers`);
         return undefined;
       }
-      const items: MatcherAst[] = [];
-      let failed = false;
-      for (const item of value.items) {
-        const matcher = this.matcher(item);
-        if (matcher === undefined) failed = true;
-        else items.push(matcher);
-      }
-      return failed ? undefined : { kind: key, items, loc: entry.keyLoc };
+      const items = readAll(value.items, (item) => this.matcher(item));
+      return items === undefined ? undefined : { kind: key, items, loc: entry.keyLoc };
     }
     if (key === 'not') {
       const item = this.matcher(value);
@@ -345,4 +333,16 @@ export class MatcherReader {
 
 function isListRef(value: string): boolean {
   return value.length > 1 && value.startsWith('$') && !value.startsWith('$$');
+}
+
+/** Reads every item (so each error is reported), or undefined when any failed. */
+function readAll<T, R>(items: readonly T[], read: (item: T) => R | undefined): R[] | undefined {
+  const out: R[] = [];
+  let failed = false;
+  for (const item of items) {
+    const value = read(item);
+    if (value === undefined) failed = true;
+    else out.push(value);
+  }
+  return failed ? undefined : out;
 }
