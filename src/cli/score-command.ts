@@ -78,6 +78,8 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
     });
     // Attestations verify asynchronously: apply every verdict before the sessions are written.
     await pipeline.scoring.settled();
+    // The file is over: a trailing missing step that has not come will not.
+    pipeline.scoring.sweep(Number.POSITIVE_INFINITY);
     pipeline.store.clear();
   } finally {
     out.end();

@@ -27,5 +27,17 @@ export interface Detector<S = unknown> {
   observe(ctx: DetectorContext<S>): readonly Finding[];
   /** Called when the session's root span arrives (the agent's turn ended): session-level evidence. */
   observeEnd?(session: SessionView, state: S): readonly Finding[];
+  /**
+   * Called periodically with the service clock: evidence that waited for time to pass in state kept
+   * beyond one session (a match whose trailing "missing" step never came within its maxspan). Each
+   * finding goes to the session named beside it, when that session is still held.
+   */
+  sweep?(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[];
   shutdown(): Promise<void>;
+}
+
+/** A finding settled by `sweep`, and the session it belongs to. */
+export interface SweptFinding {
+  readonly sessionId: string;
+  readonly finding: Finding;
 }

@@ -172,11 +172,36 @@ export class ScoringStage implements EventConsumer {
     };
   }
 
-  /** Renews escalation signals due before their TTL and evicts idle sessions. Call periodically. */
+  /** Settles time-dependent evidence, renews escalation signals due before their TTL and evicts idle sessions. Call periodically. */
   tick(): void {
     const nowMs = this.options.clock();
+    this.sweep(nowMs);
     for (const session of this.escalated) this.escalate(session, nowMs);
     this.options.store.purgeIdle();
+  }
+
+  /**
+   * Asks the detectors for evidence that waited for time to pass (as of `nowMs`; a replay of a finished
+   * trace file passes +Infinity: nothing more will come) and scores the sessions it belongs to.
+   */
+  sweep(nowMs: number): void {
+    const { detectors, store } = this.options;
+    const touched = new Set<Session>();
+    for (const detector of detectors) {
+      if (detector.sweep === undefined) continue;
+      try {
+        for (const { sessionId, finding } of detector.sweep(nowMs, (id) => store.peek(id))) {
+          const session = store.peek(sessionId);
+          if (session === undefined) continue;
+          session.addFindings([finding]);
+          touched.add(session);
+        }
+      } catch (error) {
+        this.detectorFailed(detector, error);
+      }
+    }
+    const clockMs = this.options.clock();
+    for (const session of touched) this.rescore(session, clockMs);
   }
 
   private sessionFor(event: NormalizedEvent, replay: Set<Session>): Session {

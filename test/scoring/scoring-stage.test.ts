@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
 import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
+import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
 
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
   const detector = categoryChainDetector('pii_access', 'external_communication');
@@ -205,5 +206,40 @@ describe('ScoringStage', () => {
     expect(withBroken.counters.detectorErrors).toBe(2);
     expect(sink.scores).toHaveLength(1);
     expect(scoring.counters.detectorErrors).toBe(0);
+  });
+
+  it('settles on its tick a user-keyed match whose trailing missing step never came, and alerts on the session', () => {
+    const rules = new RuleSetManager();
+    rules.loadSources([
+      {
+        file: 'rules/local.yaml',
+        text: [
+          'version: 1',
+          'elements:',
+          '  - rule: logging-left-off',
+          '    description: Logging turned off and not back on',
+          '    severity: critical',
+          '    sequence:',
+          '      by: [user]',
+          '      maxspan: 1m',
+          '      steps:',
+          '        - match: {tool: disable_logging}',
+          '        - missing: {tool: enable_logging}',
+          '',
+        ].join('\n'),
+      },
+    ]);
+    const now = { ms: t0 + 5_000 };
+    const { scoring, sink, store } = testScoringStage([createRuleDetector(rules)], { clock: () => now.ms });
+    scoring.consume([toolCallEvent({ tool: 'disable_logging', userId: 'bob', startTimeMs: t0 })]);
+    scoring.tick();
+    expect(sink.alerts).toEqual([]);
+    now.ms = t0 + 61_000;
+    scoring.tick();
+    expect(sink.alerts.map((a) => [a.session, a.finding.id])).toEqual([['session-1', 'logging-left-off']]);
+    expect(store.peek('session-1')!.level).toBe('critical');
+    now.ms = t0 + 120_000;
+    scoring.tick();
+    expect(sink.alerts).toHaveLength(1);
   });
 });

@@ -45,6 +45,12 @@ export interface Evidence {
   readonly detail: string;
 }
 
+/** A finding settled by time, and the session it belongs to. */
+export interface SweptRuleFinding {
+  readonly sessionId: string;
+  readonly finding: RuleFinding;
+}
+
 /** One kind of rule's evaluation: per-key state plus what to do with each routed call. */
 export interface RuleProgram<K = unknown> {
   createKeyState(): K;
@@ -52,6 +58,11 @@ export interface RuleProgram<K = unknown> {
   observe(call: CallRecord, session: SessionView, key: string, state: K, out: RuleFinding[]): void;
   /** The session ended (session-keyed state only): settle what waited for it. */
   end(session: SessionView, key: string, state: K, out: RuleFinding[]): void;
+  /**
+   * Time has passed (state kept beyond a session): settle what waited for `nowMs`. Findings go to the
+   * session of their match's last call, looked up with `sessionOf`; those whose session is gone are dropped.
+   */
+  expire?(nowMs: number, key: string, state: K, sessionOf: (sessionId: string) => SessionView | undefined, out: SweptRuleFinding[]): void;
   /** Partial matches or window entries dropped by the caps since the last call (then reset). */
   takeDropped(state: K): number;
 }

@@ -1,9 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
-import type { Detector, DetectorContext } from '../detector.js';
+import type { Detector, DetectorContext, SweptFinding } from '../detector.js';
 import type { Finding } from '../finding.js';
 import { RuleLoadError } from './diagnostics.js';
-import type { CompiledRule, RuleFinding } from './compiled-rule.js';
+import type { CompiledRule, RuleFinding, SweptRuleFinding } from './compiled-rule.js';
 import { fieldKey } from './fields.js';
 import type { CompiledRuleSet } from './rule-set.js';
 import type { RuleSetManager } from './rule-set-manager.js';
@@ -54,12 +54,15 @@ export class RuleSessionState {
 interface KeyEntry {
   readonly seen: Set<string>;
   readonly state: unknown;
+  /** The rule the state is for, so a sweep can find its program. */
+  readonly fingerprint: string;
 }
 
 export interface RuleDetector extends Detector<RuleSessionState> {
   readonly stats: Readonly<RuleEngineStats>;
   /** Non-session join keys held now. */
   readonly keyCount: number;
+  sweep(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[];
 }
 
 const NONE: readonly Finding[] = [];
@@ -162,6 +165,28 @@ class RuleEngine implements RuleDetector {
     return out;
   }
 
+  /**
+   * Settles, for keys beyond the session (user, trace, fields), the matches whose trailing missing
+   * step did not come within maxspan: without a sweep they would wait for that key's next call.
+   */
+  sweep(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[] {
+    const set = this.manager.current;
+    const out: SweptRuleFinding[] = [];
+    // forEach does not touch recency: a sweep must not keep idle keys alive.
+    this.keys.forEach((entry, lruKey) => {
+      const rule = set.byFingerprint.get(entry.fingerprint);
+      if (rule?.program.expire === undefined) return;
+      try {
+        rule.program.expire(nowMs, lruKey.slice(entry.fingerprint.length + 1), entry.state, sessionOf, out);
+        this.stats.droppedPartials += rule.program.takeDropped(entry.state);
+      } catch {
+        this.stats.evaluationErrors++;
+      }
+    });
+    this.stats.findings += out.length;
+    return out;
+  }
+
   async shutdown(): Promise<void> {
     this.keys.clear();
   }
@@ -226,7 +251,7 @@ class RuleEngine implements RuleDetector {
     const lruKey = `${rule.fingerprint}\u0000${key}`;
     let entry = this.keys.get(lruKey);
     if (entry === undefined) {
-      entry = { seen: new Set(), state: rule.program.createKeyState() };
+      entry = { seen: new Set(), state: rule.program.createKeyState(), fingerprint: rule.fingerprint };
       this.keys.set(lruKey, entry);
     }
     return entry;

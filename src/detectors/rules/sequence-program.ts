@@ -1,6 +1,6 @@
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { CallTest } from './compile-matcher.js';
-import type { CompiledRule, RuleFinding, RuleProgram } from './compiled-rule.js';
+import type { CompiledRule, RuleFinding, RuleProgram, SweptRuleFinding } from './compiled-rule.js';
 import { fieldValue } from './fields.js';
 import type { FieldRef } from './fields.js';
 import type { FlowOp } from './ast.js';
@@ -183,6 +183,28 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
   end(session: SessionView, key: string, state: SequenceState, out: RuleFinding[]): void {
     for (const waiting of state.awaiting) out.push(this.finding(waiting.partial, null, session, key));
     state.awaiting.length = 0;
+  }
+
+  expire(
+    nowMs: number,
+    key: string,
+    state: SequenceState,
+    sessionOf: (sessionId: string) => SessionView | undefined,
+    out: SweptRuleFinding[],
+  ): void {
+    if (state.awaiting.length === 0) return;
+    let kept = 0;
+    for (const waiting of state.awaiting) {
+      if (waiting.deadlineMs >= nowMs) {
+        state.awaiting[kept++] = waiting;
+        continue;
+      }
+      const sessionId = waiting.partial.calls[waiting.partial.calls.length - 1]!.event.sessionId;
+      const session = sessionOf(sessionId);
+      if (session !== undefined) out.push({ sessionId, finding: this.finding(waiting.partial, null, session, key) });
+      else state.dropped++;
+    }
+    state.awaiting.length = kept;
   }
 
   private confirmDue(now: number, session: SessionView, key: string, state: SequenceState, out: RuleFinding[]): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sessionOf, toolCall } from '../../helpers/tool-calls.js';
+import { FIXTURE_EPOCH_MS, sessionOf, toolCall } from '../../helpers/tool-calls.js';
 import { engineOf, ids, ruleFile, run, yaml } from './harness.js';
 
 /** A rule file with one sequence rule `s` whose body is given (indented under `sequence:`). */
@@ -220,6 +220,43 @@ describe('sequence: missing steps', () => {
     expect(late.map((f) => f.calls.map((c) => c.index))).toEqual([[0]]);
     // Still open and the session not over: nothing yet.
     expect(run(detector, sessionOf([call('disable_logging', 0), call('x', 5)]))).toEqual([]);
+  });
+
+  it('after, keyed beyond the session: a sweep confirms it once maxspan has passed, without another call of that key', () => {
+    const { detector } = engineOf(
+      sequenceRule(yaml`
+        by: [user]
+        maxspan: 1m
+        steps:
+          - match: {tool: disable_logging}
+          - missing: {tool: enable_logging}
+      `),
+    );
+    const session = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('x', 5, { userId: 'bob' })]);
+    expect(run(detector, session)).toEqual([]);
+    const held = (id: string) => (id === session.id ? session : undefined);
+    // Not yet: the deadline is the first call plus maxspan.
+    expect(detector.sweep(FIXTURE_EPOCH_MS + 59_000, held)).toEqual([]);
+    const swept = detector.sweep(FIXTURE_EPOCH_MS + 61_000, held);
+    expect(swept.map(({ sessionId, finding }) => [sessionId, finding.id, finding.callIndex, finding.crossSession])).toEqual([
+      [session.id, 's', 0, true],
+    ]);
+    // Settled once: a later sweep or call of that user does not report it again.
+    expect(detector.sweep(FIXTURE_EPOCH_MS + 120_000, held)).toEqual([]);
+
+    // Restored in time: nothing to settle.
+    const { detector: restored } = engineOf(
+      sequenceRule(yaml`
+        by: [user]
+        maxspan: 1m
+        steps:
+          - match: {tool: disable_logging}
+          - missing: {tool: enable_logging}
+      `),
+    );
+    const fixed = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('enable_logging', 30, { userId: 'bob' })]);
+    run(restored, fixed);
+    expect(restored.sweep(FIXTURE_EPOCH_MS + 120_000, (id) => (id === fixed.id ? fixed : undefined))).toEqual([]);
   });
 });
 
