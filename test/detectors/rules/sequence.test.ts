@@ -223,15 +223,14 @@ describe('sequence: missing steps', () => {
   });
 
   it('after, keyed beyond the session: a sweep confirms it once maxspan has passed, without another call of that key', () => {
-    const { detector } = engineOf(
-      sequenceRule(yaml`
-        by: [user]
-        maxspan: 1m
-        steps:
-          - match: {tool: disable_logging}
-          - missing: {tool: enable_logging}
-      `),
-    );
+    const byUser = sequenceRule(yaml`
+      by: [user]
+      maxspan: 1m
+      steps:
+        - match: {tool: disable_logging}
+        - missing: {tool: enable_logging}
+    `);
+    const { detector } = engineOf(byUser);
     const session = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('x', 5, { userId: 'bob' })]);
     expect(run(detector, session)).toEqual([]);
     const held = (id: string) => (id === session.id ? session : undefined);
@@ -245,15 +244,7 @@ describe('sequence: missing steps', () => {
     expect(detector.sweep(FIXTURE_EPOCH_MS + 120_000, held)).toEqual([]);
 
     // Restored in time: nothing to settle.
-    const { detector: restored } = engineOf(
-      sequenceRule(yaml`
-        by: [user]
-        maxspan: 1m
-        steps:
-          - match: {tool: disable_logging}
-          - missing: {tool: enable_logging}
-      `),
-    );
+    const { detector: restored } = engineOf(byUser);
     const fixed = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('enable_logging', 30, { userId: 'bob' })]);
     run(restored, fixed);
     expect(restored.sweep(FIXTURE_EPOCH_MS + 120_000, (id) => (id === fixed.id ? fixed : undefined))).toEqual([]);
