@@ -93,7 +93,10 @@ export class ScoringStage implements EventConsumer {
 
   constructor(private readonly options: ScoringStageOptions) {
     this.traceAliases = new LRUCache({ max: options.maxTraceAliases });
-    options.store.onEvict((session) => this.escalated.delete(session));
+    options.store.onEvict((session, reason) => {
+      this.escalated.delete(session);
+      if (reason === 'idle' && !session.ended) this.settleQuiet(session);
+    });
   }
 
   get store(): SessionStore {
@@ -357,7 +360,25 @@ export class ScoringStage implements EventConsumer {
   /** Every call through every detector, then the session-level evidence once the root has arrived. */
   private runDetectors(session: Session, dryRun = false): void {
     for (let i = 0; i < session.calls.length; i++) this.observe(session, i, dryRun);
-    if (!session.ended) return;
+    if (session.ended) this.observeEnd(session);
+  }
+
+  /**
+   * A session whose root span never came (an agent that crashed, an instrumentation without one) is
+   * over once it has been idle for the store's TTL: what waited for its end is settled and published
+   * as it leaves the store.
+   */
+  private settleQuiet(session: Session): void {
+    session.ended = true;
+    const before = session.findings.length;
+    this.observeEnd(session);
+    if (session.findings.length === before) return;
+    this.rescore(session, this.options.clock());
+    // It is no longer held: nothing will renew or release its escalation.
+    this.escalated.delete(session);
+  }
+
+  private observeEnd(session: Session): void {
     const { detectors } = this.options;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;

@@ -3,6 +3,7 @@ import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js
 import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
 import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
+import { LruSessionStore } from '../../src/session/session-store.js';
 
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
   const detector = categoryChainDetector('pii_access', 'external_communication');
@@ -209,28 +210,8 @@ describe('ScoringStage', () => {
   });
 
   it('settles on its tick a user-keyed match whose trailing missing step never came, and alerts on the session', () => {
-    const rules = new RuleSetManager();
-    rules.loadSources([
-      {
-        file: 'rules/local.yaml',
-        text: [
-          'version: 1',
-          'elements:',
-          '  - rule: logging-left-off',
-          '    description: Logging turned off and not back on',
-          '    severity: critical',
-          '    sequence:',
-          '      by: [user]',
-          '      maxspan: 1m',
-          '      steps:',
-          '        - match: {tool: disable_logging}',
-          '        - missing: {tool: enable_logging}',
-          '',
-        ].join('\n'),
-      },
-    ]);
     const now = { ms: t0 + 5_000 };
-    const { scoring, sink, store } = testScoringStage([createRuleDetector(rules)], { clock: () => now.ms });
+    const { scoring, sink, store } = testScoringStage([loggingLeftOffRule('by: [user]')], { clock: () => now.ms });
     scoring.consume([toolCallEvent({ tool: 'disable_logging', userId: 'bob', startTimeMs: t0 })]);
     scoring.tick();
     expect(sink.alerts).toEqual([]);
@@ -242,4 +223,41 @@ describe('ScoringStage', () => {
     scoring.tick();
     expect(sink.alerts).toHaveLength(1);
   });
+
+  it('settles a session whose root span never came when it leaves the store idle', async () => {
+    const store = new LruSessionStore({ maxSessions: 10, idleTtlMs: 50 });
+    const { scoring, sink } = testScoringStage([loggingLeftOffRule('by: [session]')], { store });
+    scoring.consume([toolCallEvent({ tool: 'disable_logging', startTimeMs: t0 })]);
+    expect(sink.alerts).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    scoring.tick();
+    expect(store.peek('session-1')).toBeUndefined();
+    expect(sink.alerts.map((a) => [a.session, a.finding.id])).toEqual([['session-1', 'logging-left-off']]);
+    expect(sink.scores.at(-1)).toMatchObject({ session: 'session-1', level: 'critical' });
+  });
 });
+
+/** A rule detector with one sequence: logging disabled and not enabled again within a minute. */
+function loggingLeftOffRule(by: string) {
+  const rules = new RuleSetManager();
+  rules.loadSources([
+    {
+      file: 'rules/local.yaml',
+      text: [
+        'version: 1',
+        'elements:',
+        '  - rule: logging-left-off',
+        '    description: Logging turned off and not back on',
+        '    severity: critical',
+        '    sequence:',
+        `      ${by}`,
+        '      maxspan: 1m',
+        '      steps:',
+        '        - match: {tool: disable_logging}',
+        '        - missing: {tool: enable_logging}',
+        '',
+      ].join('\n'),
+    },
+  ]);
+  return createRuleDetector(rules);
+}
