@@ -140,7 +140,8 @@ export class ScoringStage implements EventConsumer {
     }
     const nowMs = this.options.clock();
     // A session that lost a trace to its conversation is re-scored too, though no span of it came.
-    for (const session of new Set([...touched, ...replay])) {
+    for (const session of replay) touched.add(session);
+    for (const session of touched) {
       if (replay.has(session) || session.ended) this.replay(session);
       this.rescore(session, nowMs);
     }

@@ -3,7 +3,7 @@ import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { Detector, DetectorContext, SweptFinding } from '../detector.js';
 import type { Finding } from '../finding.js';
 import { RuleLoadError } from './diagnostics.js';
-import type { CompiledRule, RuleFinding, SweptRuleFinding } from './compiled-rule.js';
+import type { CompiledRule, RuleFinding } from './compiled-rule.js';
 import { fieldKey } from './fields.js';
 import type { CompiledRuleSet } from './rule-set.js';
 import type { RuleSetManager } from './rule-set-manager.js';
@@ -171,7 +171,7 @@ class RuleEngine implements RuleDetector {
    */
   sweep(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[] {
     const set = this.manager.current;
-    const out: SweptRuleFinding[] = [];
+    const out: SweptFinding[] = [];
     // forEach does not touch recency: a sweep must not keep idle keys alive.
     this.keys.forEach((entry, lruKey) => {
       const rule = set.byFingerprint.get(entry.fingerprint);

@@ -1,6 +1,7 @@
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { CallTest } from './compile-matcher.js';
-import type { CompiledRule, RuleFinding, RuleProgram, SweptRuleFinding } from './compiled-rule.js';
+import type { SweptFinding } from '../detector.js';
+import type { CompiledRule, RuleFinding, RuleProgram } from './compiled-rule.js';
 import { fieldValue } from './fields.js';
 import type { FieldRef } from './fields.js';
 import type { FlowOp } from './ast.js';
@@ -190,30 +191,19 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
     key: string,
     state: SequenceState,
     sessionOf: (sessionId: string) => SessionView | undefined,
-    out: SweptRuleFinding[],
+    out: SweptFinding[],
   ): void {
     if (state.awaiting.length === 0) return;
-    let kept = 0;
-    for (const waiting of state.awaiting) {
-      if (waiting.deadlineMs >= nowMs) {
-        state.awaiting[kept++] = waiting;
-        continue;
-      }
-      const sessionId = waiting.partial.calls[waiting.partial.calls.length - 1]!.event.sessionId;
+    for (const { partial } of takeDue(state, nowMs)) {
+      const sessionId = partial.calls[partial.calls.length - 1]!.event.sessionId;
       const session = sessionOf(sessionId);
-      if (session !== undefined) out.push({ sessionId, finding: this.finding(waiting.partial, null, session, key) });
+      if (session !== undefined) out.push({ sessionId, finding: this.finding(partial, null, session, key) });
       else state.dropped++;
     }
-    state.awaiting.length = kept;
   }
 
   private confirmDue(now: number, session: SessionView, key: string, state: SequenceState, out: RuleFinding[]): void {
-    let kept = 0;
-    for (const waiting of state.awaiting) {
-      if (waiting.deadlineMs < now) out.push(this.finding(waiting.partial, null, session, key));
-      else state.awaiting[kept++] = waiting;
-    }
-    state.awaiting.length = kept;
+    for (const { partial } of takeDue(state, now)) out.push(this.finding(partial, null, session, key));
   }
 
   private leadingClear(state: SequenceState, now: number): boolean {
@@ -266,6 +256,18 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
     const detail = this.spec.missingAfter === null ? `within ${formatDuration(spanMs)}` : `within ${formatDuration(spanMs)}, not followed by the missing step`;
     return buildFinding(this.rule, { calls: partial.calls, completing, key, spanMs, detail }, session);
   }
+}
+
+/** Removes and returns the matches whose trailing missing step is past its deadline. */
+function takeDue(state: SequenceState, nowMs: number): Awaiting[] {
+  const due: Awaiting[] = [];
+  let kept = 0;
+  for (const waiting of state.awaiting) {
+    if (waiting.deadlineMs < nowMs) due.push(waiting);
+    else state.awaiting[kept++] = waiting;
+  }
+  state.awaiting.length = kept;
+  return due;
 }
 
 function advance(partial: Partial, call: CallRecord, steps: readonly CompiledStep[]): Partial {
