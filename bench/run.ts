@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const throughput = await benchPipelineThroughput({
     'pass-through (no detectors)': async () => [],
     'bundled rules': async () => (await loadDetectionSetup(resolveConfig({ useModel: false }), logger)).detectors,
+    'rules + default model': async () => (await loadDetectionSetup(resolveConfig({}), logger)).detectors,
     '200 generated rules': async () => {
       const manager = new RuleSetManager();
       manager.loadSources([generatedRuleSource(200)]);

@@ -56,7 +56,10 @@ describe('chainwatch score', () => {
     expect(scored.map((s) => s.session).sort()).toEqual(['calm', 'exfil']);
     const bad = scored.find((s) => s.session === 'exfil')!;
     const ok = scored.find((s) => s.session === 'calm')!;
-    expect(Object.keys(bad).sort()).toEqual(['escalated', 'findings', 'firstAlertCallIndex', 'level', 'score', 'session', 'traceIds'].sort());
+    expect(Object.keys(bad).sort()).toEqual(['calls', 'escalated', 'findings', 'firstAlertCallIndex', 'level', 'score', 'session', 'traceIds'].sort());
+    // In session order although the last call came first; effects from the catalog or inferred from names.
+    expect(bad.calls.map((c) => c.tool)).toEqual(['search_docs', 'query_customer_pii', 'run_python', 'create_shareable_link']);
+    expect(ok.calls).toEqual([{ tool: 'search_docs', effect: 'read' }]);
     expect(bad.traceIds).toEqual([exfil[0]!.spanContext().traceId]);
     expect(bad.score).toBeGreaterThan(0.6);
     expect(bad.escalated).toBe(true);

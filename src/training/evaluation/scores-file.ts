@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Finding } from '../../detectors/finding.js';
+import { TOOL_EFFECTS } from '../../normalize/index.js';
+import type { ToolEffect } from '../../normalize/index.js';
 
 /** What evaluation needs of a finding: enough to re-combine the session's risk without a detector. */
 export type ScoredFinding = Pick<Finding, 'detector' | 'id' | 'score' | 'callIndex'>;
@@ -11,6 +13,8 @@ export interface ScoredSessionLine {
   readonly traceIds: readonly string[];
   readonly score: number;
   readonly findings: readonly ScoredFinding[];
+  /** What each call did, in session order; undefined for files written before `chainwatch score` listed calls. */
+  readonly callEffects: readonly ToolEffect[] | undefined;
   readonly line: number;
 }
 
@@ -57,7 +61,19 @@ export function parseScoredLine(text: string, where: string, line: number): Scor
   }
   if (!Array.isArray(record.findings)) throw new ScoresFileError(`${where}: 'findings' must be a list`);
   const findings = record.findings.map((finding: unknown, index) => parseFinding(finding, `${where}: findings[${index}]`));
-  return { session: record.session, traceIds, score: record.score, findings, line };
+  return { session: record.session, traceIds, score: record.score, findings, callEffects: parseCallEffects(record.calls, where), line };
+}
+
+function parseCallEffects(value: unknown, where: string): ToolEffect[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ScoresFileError(`${where}: 'calls' must be a list`);
+  return value.map((call: unknown, index) => {
+    const effect = typeof call === 'object' && call !== null ? (call as Record<string, unknown>).effect : undefined;
+    if (!TOOL_EFFECTS.includes(effect as ToolEffect)) {
+      throw new ScoresFileError(`${where}: calls[${index}].effect must be one of ${TOOL_EFFECTS.join(', ')}`);
+    }
+    return effect as ToolEffect;
+  });
 }
 
 function parseFinding(value: unknown, where: string): ScoredFinding {

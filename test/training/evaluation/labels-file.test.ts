@@ -43,6 +43,12 @@ describe('scores JSON lines', () => {
       1,
     );
     expect(line.findings).toEqual([{ detector: 'rules', id: 'r', score: 0.5, callIndex: 2 }]);
+    expect(line.callEffects).toBeUndefined();
+  });
+
+  it('reads what each call did, in session order', () => {
+    const calls = [{ tool: 'search_emails', effect: 'read' }, { tool: 'send_email', effect: 'send' }];
+    expect(parseScoredLine(JSON.stringify({ session: 's', score: 0, findings: [], calls }), 'f:1', 1).callEffects).toEqual(['read', 'send']);
   });
 
   it.each([
@@ -50,6 +56,8 @@ describe('scores JSON lines', () => {
     ['[]', /^scores\.jsonl:7: expected a JSON object$/],
     ['{"session":"s","score":"high","findings":[]}', /^scores\.jsonl:7: 'score' must be a number$/],
     ['{"session":"s","score":1,"findings":[{"detector":"rules","id":"r","callIndex":0}]}', /^scores\.jsonl:7: findings\[0\]: 'score' must be a number in \[0, 1\] \(written by an older `chainwatch score`/],
+    ['{"session":"s","score":0,"findings":[],"calls":{}}', /^scores\.jsonl:7: 'calls' must be a list$/],
+    ['{"session":"s","score":0,"findings":[],"calls":[{"tool":"t","effect":"exfiltrate"}]}', /^scores\.jsonl:7: calls\[0\]\.effect must be one of read, write, delete, send$/],
   ])('rejects %s with the file and line', (text, message) => {
     expect(() => parseScoredLine(text, 'scores.jsonl:7', 7)).toThrowError(ScoresFileError);
     expect(() => parseScoredLine(text, 'scores.jsonl:7', 7)).toThrowError(message);
