@@ -11,6 +11,7 @@ import {
   ResultVocabulary,
   PromptEmbedder,
   createClusterDetector,
+  createNoticeTest,
   createPromptResolver,
   selectTfBackend,
   type ClusterState,
@@ -72,10 +73,14 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   const resolvePrompt = createPromptResolver(embedder, clusters);
   const markovScales = Object.fromEntries(MARKOV_EVIDENCE.flatMap((id) => defined(id, scale(`markov/${id}`))));
   const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.flatMap((id) => defined(id, scale(`clusters/${id}`))));
+  // A model without known entities was trained with every call in its sequences and no notices.
+  const isNotice = knowledge.knownEntities === undefined ? undefined : createNoticeTest(knowledge.knownEntities);
+  const markovNotices = isNotice === undefined ? {} : { skipsSequence: isNotice };
+  const clusterNotices = isNotice === undefined ? {} : { isNotice };
   return {
     manifest,
-    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales }),
-    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, ...knowledge }),
+    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, ...markovNotices }),
+    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, ...knowledge, ...clusterNotices }),
     resolvePrompt,
     combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
     alertThreshold: thresholds.alert.threshold,

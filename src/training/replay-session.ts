@@ -10,34 +10,37 @@ export interface NormalizedSession {
   readonly calls: readonly ToolCallEvent[];
 }
 
-/**
- * Runs a finished session through detectors offline as the pipeline would on a replay with the prompt
- * known: fresh states, every call in order, then the end. Findings keep their call index.
- */
-export function replaySession(detectors: readonly Detector<unknown>[], session: NormalizedSession): Finding[] {
-  const records: CallRecord[] = session.calls.map((event, index) => ({ index, event, origin: 'user' }));
+/** A finished session as detectors see it after its first `count` calls (all of them by default). */
+export function sessionView(session: NormalizedSession, count = session.calls.length, ended = true): SessionView {
   const first = session.calls[0]?.startTimeMs ?? 0;
-  const view = (count: number, ended: boolean): SessionView => ({
+  return {
     id: session.id,
     service: session.calls[0]?.service ?? '',
     traceIds: session.calls[0] === undefined ? [] : [session.calls[0].traceId],
     prompt: session.prompt,
     userId: session.calls[0]?.userId ?? '',
     trust: 'unverified',
-    calls: records.slice(0, count),
+    calls: session.calls.slice(0, count).map((event, index) => ({ index, event, origin: 'user' })),
     firstSeenMs: first,
     lastSeenMs: session.calls[count - 1]?.startTimeMs ?? first,
     ended,
-  });
-  const start = view(0, false);
+  };
+}
+
+/**
+ * Runs a finished session through detectors offline as the pipeline would on a replay with the prompt
+ * known: fresh states, every call in order, then the end. Findings keep their call index.
+ */
+export function replaySession(detectors: readonly Detector<unknown>[], session: NormalizedSession): Finding[] {
+  const start = sessionView(session, 0, false);
   const states = detectors.map((d) => d.createState(start));
   const findings: Finding[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const current = view(i + 1, false);
-    const call = records[i] as CallRecord;
+  for (let i = 0; i < session.calls.length; i++) {
+    const current = sessionView(session, i + 1, false);
+    const call = current.calls[i] as CallRecord;
     detectors.forEach((detector, d) => findings.push(...detector.observe({ session: current, state: states[d], call })));
   }
-  const end = view(records.length, true);
+  const end = sessionView(session);
   detectors.forEach((detector, d) => findings.push(...(detector.observeEnd?.(end, states[d]) ?? [])));
   return findings;
 }

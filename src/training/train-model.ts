@@ -7,6 +7,7 @@ import {
   MARKOV_EVIDENCE,
   MarkovModel,
   createMarkovDetector,
+  type MarkovSequence,
   type MarkovStep,
 } from '../detectors/markov/index.js';
 import type { EvidenceScale } from '../detectors/evidence-scale.js';
@@ -20,10 +21,12 @@ import {
   PromptEmbedder,
   UsageVocabulary,
   createClusterDetector,
+  createNoticeTest,
   seededRandom,
   selectTfBackend,
   shuffleInPlace,
   type ClusterAssignment,
+  type NoticeTest,
   type PromptClusterOptions,
   type PromptEmbedderOptions,
 } from '../detectors/clusters/index.js';
@@ -32,7 +35,7 @@ import { usagePredictionScore } from './usage-prediction-score.js';
 import { DEFAULT_EVIDENCE_WEIGHTS, findingBits } from '../scoring/risk-combiner.js';
 import { EmpiricalScale } from '../scoring/empirical-scale.js';
 import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
-import { replaySession, type NormalizedSession } from './replay-session.js';
+import { replaySession, sessionView, type NormalizedSession } from './replay-session.js';
 
 export type TrainingProgress = (stage: TrainingStage, done: number, total: number) => void;
 export type TrainingStage = 'embedder' | 'clusters' | 'baselines' | 'calibration' | 'writing';
@@ -134,38 +137,36 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   progress('clusters', 1, 1);
   log(`prompt clusters: k=${clusters.k} (score ${clusters.score.toFixed(3)}) over ${prompts.length} distinct prompts`);
 
+  if (options.groups !== undefined && options.groups.length !== sessions.length) {
+    throw new Error(`trainModel: ${options.groups.length} groups for ${sessions.length} sessions`);
+  }
+  const foldOf = options.groups === undefined ? seededFolds(sessions.length, folds, seed) : groupedFolds(options.groups, folds, seed);
+  const foldCount = foldOf.reduce((max, fold) => Math.max(max, fold), 0) + 1;
+  const foldTrainIdx = Array.from({ length: foldCount }, (_, fold) => sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold));
+
   progress('baselines', 0, 1);
-  const markov = MarkovModel.train(
-    steps.map((s, i) => ({ steps: s, cluster: clusterOfSession[i] as number })),
-    { order },
-  );
-  const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
+  const foldKnownEntities = foldTrainIdx.map((idx) => KnownEntities.build(idx.map((i) => sessions[i] as NormalizedSession)));
+  // Whether a send is a notice depends on the addresses known, so each session is judged as a new one
+  // would be, by the entities of the other folds: a link made fresh in every session stays an action.
+  // The fold models reuse these judgments (one pass, not one per fold).
+  const notices = sessions.map((session, i) => noticeCalls(session, createNoticeTest(foldKnownEntities[foldOf[i] as number] as KnownEntities)));
   const knownEntities = KnownEntities.build(sessions);
+  const markov = MarkovModel.train(markovSequences(sessions.map((_, i) => i), steps, clusterOfSession, notices), { order });
+  const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
   const resultVocabulary = ResultVocabulary.build(readResults(sessions));
   progress('baselines', 1, 1);
 
   // Held-out raw evidence: per session, the strongest raw value of each finding kind.
   const resolvePrompt = (prompt: string) => (prompt === '' ? undefined : assignmentOf.get(prompt));
-  if (options.groups !== undefined && options.groups.length !== sessions.length) {
-    throw new Error(`trainModel: ${options.groups.length} groups for ${sessions.length} sessions`);
-  }
-  const foldOf = options.groups === undefined ? seededFolds(sessions.length, folds, seed) : groupedFolds(options.groups, folds, seed);
   const raw: Array<Map<string, number>> = sessions.map(() => new Map());
   const heldOutContentBits = sessions.map(() => 0);
-  const foldCount = foldOf.reduce((max, fold) => Math.max(max, fold), 0) + 1;
   for (let fold = 0; fold < foldCount; fold++) {
-    const trainIdx = sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold);
-    const foldMarkov = MarkovModel.train(
-      trainIdx.map((i) => ({ steps: steps[i] as MarkovStep[], cluster: clusterOfSession[i] as number })),
-      { order },
-    );
-    const foldBaselines = ClusterBaselines.build(
-      trainIdx.map((i) => sessions[i] as NormalizedSession),
-      trainIdx.map((i) => clusterOfSession[i] as number),
-      clusters.k,
-    );
+    const trainIdx = foldTrainIdx[fold] as number[];
     const foldSessions = trainIdx.map((i) => sessions[i] as NormalizedSession);
-    const foldKnowledge = { knownEntities: KnownEntities.build(foldSessions), resultVocabulary: ResultVocabulary.build(readResults(foldSessions)) };
+    const foldClusters = trainIdx.map((i) => clusterOfSession[i] as number);
+    const foldKnowledge = { knownEntities: foldKnownEntities[fold] as KnownEntities, resultVocabulary: ResultVocabulary.build(readResults(foldSessions)) };
+    const foldMarkov = MarkovModel.train(markovSequences(trainIdx, steps, clusterOfSession, notices), { order });
+    const foldBaselines = ClusterBaselines.build(foldSessions, foldClusters, clusters.k);
     const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, resolvePrompt);
     sessions.forEach((session, i) => {
       if (foldOf[i] !== fold) return;
@@ -272,9 +273,10 @@ function rawDetectors(
   const identity: EvidenceScale = (r) => r;
   const markovScales = Object.fromEntries(MARKOV_EVIDENCE.map((id) => [id, identity]));
   const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.map((id) => [id, identity]));
+  const isNotice = createNoticeTest(knowledge.knownEntities);
   return [
-    createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0 }),
-    createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true }),
+    createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0, skipsSequence: isNotice }),
+    createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true, isNotice }),
   ] as Detector<unknown>[];
 }
 
@@ -295,6 +297,22 @@ function* readResults(sessions: readonly NormalizedSession[]): Iterable<{ tool: 
 
 export function stepsOf(session: NormalizedSession): MarkovStep[] {
   return session.calls.map((c) => ({ tool: c.tool, category: c.toolClass.category }));
+}
+
+/** Which of the session's calls are notices by `isNotice`. */
+function noticeCalls(session: NormalizedSession, isNotice: NoticeTest): boolean[] {
+  const view = sessionView(session);
+  return session.calls.map((_, call) => isNotice(view, call));
+}
+
+/** The Markov model's training sequences of sessions `idx`, without the notices the detector leaves out. */
+function markovSequences(
+  idx: readonly number[],
+  steps: readonly MarkovStep[][],
+  clusterOf: readonly number[],
+  notices: readonly boolean[][],
+): MarkovSequence[] {
+  return idx.map((i) => ({ steps: (steps[i] as MarkovStep[]).filter((_, call) => notices[i]?.[call] !== true), cluster: clusterOf[i] as number }));
 }
 
 function seededFolds(n: number, folds: number, seed: number): number[] {

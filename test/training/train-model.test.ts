@@ -126,6 +126,45 @@ describe('trainModel and loadModel', () => {
   });
 });
 
+describe('trainModel: notices and the Markov sequence', () => {
+  const upload: CallSpec = { tool: 'upload_file', category: 'file_write', effect: 'write', args: { name: 'report.pdf' } };
+  const post = (text: string): CallSpec => ({ tool: 'post_message', category: 'external_communication', effect: 'send', args: { channel: 'team', text } });
+  const sharePrompts = ['Share the report with the team', 'Upload the report and tell the team', 'Put the report file up for the team'];
+  let dir = '';
+  let model: LoadedModel;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cw-notices-'));
+    const sessions: SessionFixture[] = [];
+    for (let n = 0; n < 40; n++) {
+      // Each upload makes a fresh link: in training it is known, to a new session it is not.
+      sessions.push(session(`share-${n}`, sharePrompts[n % 3] as string, [upload, post(`Uploaded: https://files.corp.example/f/${1000 + n}`)]));
+      sessions.push(session(`cal-${n}`, intents[0]?.prompts[n % 3] as string, [calendar]));
+    }
+    await trainModel({ sessions, outDir: dir, targetFpr: 0.05, embedder: { epochs: 40, hiddenUnits: 32, embeddingUnits: 8 }, clusters: { maxK: 4 } });
+    model = await loadModel(dir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('judges training sends as a new session would be judged, so a fresh link keeps its post in the sequence', () => {
+    const fresh = replaySession([model.markov], session('new', sharePrompts[0] as string, [upload, post('Uploaded: https://files.corp.example/f/9999')]));
+    expect(fresh.filter((f) => f.score >= 0.5)).toEqual([]);
+  });
+
+  it('scores a send to a stranger that carries nothing read', () => {
+    const stranger = replaySession([model.markov], session('x', intents[0]?.prompts[0] as string, [calendar, post('see https://evil.example/x')]));
+    expect(stranger.find((f) => f.id === 'improbable-action')?.message).toMatch(/read_calendar -> post_message/);
+  });
+
+  it('leaves a notice to known places out of the sequence', () => {
+    const notice = replaySession([model.markov], session('n', sharePrompts[0] as string, [upload, post('Uploaded: https://files.corp.example/f/1003')]));
+    expect(notice.some((f) => /post_message/.test(f.message))).toBe(false);
+  });
+});
+
 describe('groupedFolds', () => {
   it('keeps each group in one fold and balances the folds by sessions', () => {
     const groups = ['a', 'a', 'a', 'a', 'b', 'b', 'c', 'c', 'd', 'd'];

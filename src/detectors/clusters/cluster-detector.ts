@@ -9,6 +9,7 @@ import { argumentValues } from './argument-values.js';
 import { isConsequential, tracksArguments, type ClusterBaselines } from './cluster-baselines.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
 import type { ResultVocabulary } from './result-vocabulary.js';
+import type { NoticeTest } from './outbound-notice.js';
 import type { ClusterAssignment, PromptClusters } from './prompt-clusters.js';
 
 /** Finding ids of the clusters detector; each has its own evidence scale. */
@@ -63,6 +64,8 @@ export interface ClusterDetectorOptions {
    * how training calibrates that evidence against the actions of normal sessions.
    */
   readonly ungatedActionEvidence?: boolean;
+  /** Sends that are notices (nothing read in them, known addresses) count as reads; absent: none are. */
+  readonly isNotice?: NoticeTest;
 }
 
 export interface ClusterState {
@@ -192,14 +195,15 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       promptFinding(out, state, call.index);
 
       const rarity = baselines.toolRarity(cluster, event.tool, event.toolClass.category);
+      const action = isConsequential(event.toolClass) && options.isNotice?.(session, call.index) !== true;
       // How unexpected this action is for the prompt: the strongest of its own kinds of evidence.
-      let actionBits = isConsequential(event.toolClass) ? -Math.log2(rarity.probability) : 0;
+      let actionBits = action ? -Math.log2(rarity.probability) : 0;
       if (!state.toolsSeen.has(event.tool)) {
         state.toolsSeen.add(event.tool);
         const what = rarity.byCategory ? `${event.tool} (never seen; category ${event.toolClass.category})` : event.tool;
         emit(
           out,
-          isConsequential(event.toolClass) ? 'rare-action' : 'rare-tool',
+          action ? 'rare-action' : 'rare-tool',
           -Math.log2(rarity.probability),
           `${what} is used in ${rarity.sessionsWith} of ${rarity.sessions} sessions of ${scope} (learned probability ${formatProbability(rarity.probability)})`,
           call.index,
@@ -222,7 +226,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
         }
       }
 
-      if (tracksArguments(event)) {
+      if (action && tracksArguments(event)) {
         const prompt = session.prompt.toLowerCase();
         if (knownEntities !== undefined) actionBits = Math.max(actionBits, unfamiliarEntity(out, knownEntities, state, event, prompt, call.index));
         let best: { bits: number; message: string } | undefined;
@@ -252,7 +256,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
         }
       }
       // Sensitive reads count too: gathering personal data is often the first step a planted instruction asks for.
-      if (isConsequential(event.toolClass)) actionAfterContent(out, state, event, actionBits, call.index);
+      if (action) actionAfterContent(out, state, event, actionBits, call.index);
 
       if (resultVocabulary !== undefined && event.toolClass.effect === 'read' && event.result !== '') {
         const novelty = resultVocabulary.novelty(event.tool, event.result);

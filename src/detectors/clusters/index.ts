@@ -17,5 +17,7 @@ export { ResultVocabulary, RESULT_VOCABULARY_FORMAT, MAX_RESULT_CHARS_SCANNED } 
 export type { ContentNovelty, SerializedResultVocabulary } from './result-vocabulary.js';
 export { argumentValues, entities, MAX_PLAIN_VALUE_LENGTH } from './argument-values.js';
 export type { ArgumentValue, ValueKind } from './argument-values.js';
+export { createNoticeTest } from './outbound-notice.js';
+export type { CallTest, NoticeTest } from './outbound-notice.js';
 export { createClusterDetector, createPromptResolver, CLUSTERS_DETECTOR_ID, CLUSTER_EVIDENCE } from './cluster-detector.js';
 export type { ClusterDetectorOptions, ClusterState, ClusterEvidence, PromptResolver } from './cluster-detector.js';

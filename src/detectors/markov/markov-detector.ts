@@ -11,6 +11,12 @@ export interface MarkovDetectorOptions {
   readonly scales?: Partial<Record<MarkovEvidence, EvidenceScale>>;
   /** Findings below this score are not reported. */
   readonly minScore?: number;
+  /**
+   * Calls outside the modelled sequence: neither scored nor part of a later call's history (notices: they
+   * do not move the task on). The model must have been trained on sequences without them, judged the
+   * same way. Absent: every call is in the sequence.
+   */
+  readonly skipsSequence?: (session: SessionView, index: number) => boolean;
 }
 
 export interface MarkovState {
@@ -38,6 +44,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
   const scaleOf = (id: MarkovEvidence) => options.scales?.[id] ?? provisionalScale();
   const minScore = options.minScore ?? 0.5;
   const clusterOf = options.clusterOf;
+  const skipsSequence = options.skipsSequence ?? (() => false);
 
   const resolveCluster = (session: SessionView, state: MarkovState): void => {
     if (clusterOf === undefined || session.prompt === state.prompt) return;
@@ -71,7 +78,8 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
     },
     observe({ session, state, call }: DetectorContext<MarkovState>) {
       resolveCluster(session, state);
-      const history = historyBefore(session, call.index, model.order);
+      if (skipsSequence(session, call.index)) return [];
+      const history = historyBefore(session, call.index, model.order, skipsSequence);
       const step = stepOf(call.event);
       const transition = model.probability(history, step, state.cluster);
       const surprise = -Math.log2(transition.probability);
@@ -90,10 +98,10 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
     observeEnd(session, state) {
       resolveCluster(session, state);
       if (session.calls.length === 0) return [];
-      const history = historyBefore(session, session.calls.length, model.order);
+      const history = historyBefore(session, session.calls.length, model.order, skipsSequence);
       const transition = model.probability(history, END, state.cluster);
       const surprise = -Math.log2(transition.probability);
-      const last = (history[history.length - 1] as MarkovStep).tool;
+      const last = history.length === 0 ? 'messages only' : (history[history.length - 1] as MarkovStep).tool;
       const message =
         `the session ended after ${last}: learned probability ${formatProbability(transition.probability)}` +
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, undefined)})`;
@@ -107,11 +115,12 @@ function stepOf(event: { readonly tool: string; readonly toolClass: { readonly c
   return { tool: event.tool, category: event.toolClass.category };
 }
 
-function historyBefore(session: SessionView, index: number, order: number): MarkovStep[] {
+/** The last `order` steps before `index`, oldest first, without the calls outside the sequence. */
+function historyBefore(session: SessionView, index: number, order: number, skips: (session: SessionView, index: number) => boolean): MarkovStep[] {
   const history: MarkovStep[] = [];
-  for (let i = Math.max(0, index - order); i < index; i++) {
+  for (let i = index - 1; i >= 0 && history.length < order; i--) {
     const record = session.calls[i];
-    if (record !== undefined) history.push(stepOf(record.event));
+    if (record !== undefined && !skips(session, i)) history.unshift(stepOf(record.event));
   }
   return history;
 }

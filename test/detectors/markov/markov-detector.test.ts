@@ -24,6 +24,20 @@ describe('markov detector', () => {
     expect(sendFinding?.score ?? 0).toBeGreaterThan(normal?.score ?? 0);
   });
 
+  it('leaves calls outside the sequence unscored and out of the history', () => {
+    const outside = new Set<number>([1]);
+    const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0, skipsSequence: (_session, index) => outside.has(index) });
+    const findings = replay(detector, session('m', 'summarize', [read, send, summarize]));
+    expect(findings.filter((f) => f.callIndex === 1)).toEqual([]);
+    // What follows is judged against the step before it, and so is the end.
+    expect(findings.find((f) => f.callIndex === 2)?.message).toMatch(/call 2: read_inbox -> read_calendar/);
+    expect(findings.find((f) => f.id === 'improbable-end')?.message).toMatch(/ended after read_calendar/);
+    outside.add(0);
+    const onlyOutside = replay(detector, session('o', 'summarize', [send, send]));
+    expect(onlyOutside.map((f) => f.id)).toEqual(['improbable-end']);
+    expect(onlyOutside[0]?.message).toMatch(/ended after messages only/);
+  });
+
   it('uses the global model before the prompt is known', () => {
     const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
     const findings = replay(detector, session('s3', '', [read, send]));
