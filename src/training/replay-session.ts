@@ -10,8 +10,8 @@ export interface NormalizedSession {
   readonly calls: readonly ToolCallEvent[];
 }
 
-/** A finished session as detectors see it after its first `count` calls (all of them by default). */
-export function sessionView(session: NormalizedSession, count = session.calls.length, ended = true): SessionView {
+/** A finished session as detectors see it at its end. */
+export function sessionView(session: NormalizedSession): SessionView {
   const first = session.calls[0]?.startTimeMs ?? 0;
   return {
     id: session.id,
@@ -20,10 +20,10 @@ export function sessionView(session: NormalizedSession, count = session.calls.le
     prompt: session.prompt,
     userId: session.calls[0]?.userId ?? '',
     trust: 'unverified',
-    calls: session.calls.slice(0, count).map((event, index) => ({ index, event, origin: 'user' })),
+    calls: session.calls.map((event, index) => ({ index, event, origin: 'user' })),
     firstSeenMs: first,
-    lastSeenMs: session.calls[count - 1]?.startTimeMs ?? first,
-    ended,
+    lastSeenMs: session.calls[session.calls.length - 1]?.startTimeMs ?? first,
+    ended: true,
   };
 }
 
@@ -32,15 +32,19 @@ export function sessionView(session: NormalizedSession, count = session.calls.le
  * known: fresh states, every call in order, then the end. Findings keep their call index.
  */
 export function replaySession(detectors: readonly Detector<unknown>[], session: NormalizedSession): Finding[] {
-  const start = sessionView(session, 0, false);
-  const states = detectors.map((d) => d.createState(start));
-  const findings: Finding[] = [];
-  for (let i = 0; i < session.calls.length; i++) {
-    const current = sessionView(session, i + 1, false);
-    const call = current.calls[i] as CallRecord;
-    detectors.forEach((detector, d) => findings.push(...detector.observe({ session: current, state: states[d], call })));
-  }
   const end = sessionView(session);
+  const upTo = (count: number): SessionView => ({
+    ...end,
+    calls: end.calls.slice(0, count),
+    lastSeenMs: session.calls[count - 1]?.startTimeMs ?? end.firstSeenMs,
+    ended: false,
+  });
+  const states = detectors.map((d) => d.createState(upTo(0)));
+  const findings: Finding[] = [];
+  end.calls.forEach((call: CallRecord, i) => {
+    const current = upTo(i + 1);
+    detectors.forEach((detector, d) => findings.push(...detector.observe({ session: current, state: states[d], call })));
+  });
   detectors.forEach((detector, d) => findings.push(...(detector.observeEnd?.(end, states[d]) ?? [])));
   return findings;
 }
