@@ -27,21 +27,8 @@ const WORD = /[\p{L}\p{N}]+(?:[@._%+'-][\p{L}\p{N}]+)*/gu;
 /**
  * A send that carries nothing the agent read: not sensitive, and nothing of it beyond what the prompt
  * says appears in an earlier read result (no value, no word with a digit in it, no run of four words).
- * Judged once per call: the Markov detector asks about earlier calls again, and the answer costs a pass
- * over what was read.
  */
-const carriesNothingRead: CallTest = (session, index) => {
-  const event = session.calls[index]?.event;
-  if (event === undefined) return false;
-  let answer = nothingReadAnswers.get(event);
-  if (answer === undefined) {
-    answer = judgeNothingRead(session, index, event);
-    nothingReadAnswers.set(event, answer);
-  }
-  return answer;
-};
-
-const nothingReadAnswers = new WeakMap<ToolCallEvent, boolean>();
+const carriesNothingRead = judgedOnce(judgeNothingRead);
 
 /**
  * A notice carries nothing read and names only addresses, URLs, IBANs and phone numbers that the
@@ -49,20 +36,29 @@ const nothingReadAnswers = new WeakMap<ToolCallEvent, boolean>();
  * recipient or link, words copied from injected content) keeps a send an action.
  */
 export function createNoticeTest(knownEntities: KnownEntities): NoticeTest {
-  const answers = new WeakMap<ToolCallEvent, boolean>();
+  return judgedOnce((session, index, event) => {
+    if (!carriesNothingRead(session, index)) return false;
+    const prompt = session.prompt.toLowerCase();
+    return argumentValues(event.arguments).every(
+      (value) => !ENTITY_KINDS.includes(value.kind) || prompt.includes(value.value) || knownEntities.familiarity(value).known,
+    );
+  });
+}
+
+/**
+ * `judge` answered once per call and prompt: the Markov detector asks again about earlier calls, an
+ * answer costs a pass over what was read, and the prompt (which can vouch for a value) may arrive after
+ * the calls.
+ */
+function judgedOnce(judge: (session: SessionView, index: number, event: ToolCallEvent) => boolean): CallTest {
+  const answers = new WeakMap<ToolCallEvent, { readonly prompt: string; readonly answer: boolean }>();
   return (session, index) => {
     const event = session.calls[index]?.event;
     if (event === undefined) return false;
-    let answer = answers.get(event);
-    if (answer === undefined) {
-      const prompt = session.prompt.toLowerCase();
-      answer =
-        carriesNothingRead(session, index) &&
-        argumentValues(event.arguments).every(
-          (value) => !ENTITY_KINDS.includes(value.kind) || prompt.includes(value.value) || knownEntities.familiarity(value).known,
-        );
-      answers.set(event, answer);
-    }
+    const known = answers.get(event);
+    if (known !== undefined && known.prompt === session.prompt) return known.answer;
+    const answer = judge(session, index, event);
+    answers.set(event, { prompt: session.prompt, answer });
     return answer;
   };
 }

@@ -42,6 +42,14 @@ describe('outbound notice test', () => {
     expect(lastCallIsNotice('tell #ops what ticket 4411 says', [getTicket, relay])).toBe(false);
   });
 
+  it('judges a call again when the prompt arrives after it', () => {
+    const fromPrompt = { ...getTicket, result: 'escalate to carol@partner.example' };
+    const calls = [fromPrompt, post({ to: 'carol@partner.example', text: 'The printer is fixed.' })];
+    const before = viewOf(session('late', '', calls));
+    expect(isNotice(before, 1)).toBe(false);
+    expect(isNotice({ ...before, prompt: 'tell carol@partner.example the printer is fixed' }, 1)).toBe(true);
+  });
+
   it('is only about sends that reach nothing sensitive', () => {
     expect(lastCallIsNotice('x', [getTicket])).toBe(false);
     expect(lastCallIsNotice('x', [{ tool: 'delete_file', category: 'file_write', effect: 'delete', args: { id: '7' } }])).toBe(false);
