@@ -148,8 +148,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const foldKnownEntities = foldTrainIdx.map((idx) => KnownEntities.build(idx.map((i) => sessions[i] as NormalizedSession)));
   // Whether a send is a notice depends on the addresses known, so each session is judged as a new one
   // would be, by the entities of the other folds: a link made fresh in every session stays an action.
-  // The fold models reuse these judgments (one pass, not one per fold).
-  const notices = sessions.map((session, i) => noticeCalls(session, createNoticeTest(foldKnownEntities[foldOf[i] as number] as KnownEntities)));
+  // The fold models reuse these judgments (one pass, not one per fold), and the held-out replay asks
+  // the same tests, which remember their answers.
+  const foldNoticeTests = foldKnownEntities.map((known) => createNoticeTest(known));
+  const notices = sessions.map((session, i) => noticeCalls(session, foldNoticeTests[foldOf[i] as number] as NoticeTest));
   const knownEntities = KnownEntities.build(sessions);
   const markov = MarkovModel.train(markovSequences(sessions.map((_, i) => i), steps, clusterOfSession, notices), { order });
   const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
@@ -167,7 +169,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     const foldKnowledge = { knownEntities: foldKnownEntities[fold] as KnownEntities, resultVocabulary: ResultVocabulary.build(readResults(foldSessions)) };
     const foldMarkov = MarkovModel.train(markovSequences(trainIdx, steps, clusterOfSession, notices), { order });
     const foldBaselines = ClusterBaselines.build(foldSessions, foldClusters, clusters.k);
-    const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, resolvePrompt);
+    const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, foldNoticeTests[fold] as NoticeTest, resolvePrompt);
     sessions.forEach((session, i) => {
       if (foldOf[i] !== fold) return;
       heldOutContentBits[i] = maxContentBits(foldKnowledge.resultVocabulary, session);
@@ -268,12 +270,12 @@ function rawDetectors(
   markov: MarkovModel,
   baselines: ClusterBaselines,
   knowledge: { knownEntities: KnownEntities; resultVocabulary: ResultVocabulary },
+  isNotice: NoticeTest,
   resolvePrompt: (prompt: string) => ClusterAssignment | undefined,
 ): Detector<unknown>[] {
   const identity: EvidenceScale = (r) => r;
   const markovScales = Object.fromEntries(MARKOV_EVIDENCE.map((id) => [id, identity]));
   const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.map((id) => [id, identity]));
-  const isNotice = createNoticeTest(knowledge.knownEntities);
   return [
     createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0, skipsSequence: isNotice }),
     createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true, isNotice }),

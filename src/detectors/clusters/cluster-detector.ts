@@ -80,7 +80,8 @@ export interface ClusterState {
   content: { bits: number; novelWords: number; callIndex: number; tool: string };
 }
 
-const MAX_RESULT_CHARS = 200_000;
+/** Read results kept per session to compare argument values with. */
+export const MAX_RESULT_CHARS = 200_000;
 
 /**
  * Evidence against the session's prompt cluster: tools (or, for tools never seen, categories) that the

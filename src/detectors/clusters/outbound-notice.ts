@@ -1,6 +1,7 @@
 import type { ToolCallEvent } from '../../normalize/events.js';
 import type { SessionView } from '../../session/session-view.js';
 import { argumentValues } from './argument-values.js';
+import { MAX_RESULT_CHARS } from './cluster-detector.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
 
 /** A question about the session's call at `index`. */
@@ -14,8 +15,6 @@ export type CallTest = (session: SessionView, index: number) => boolean;
  */
 export type NoticeTest = CallTest;
 
-/** Read results compared, per session (the same bound as the cluster detector's). */
-const MAX_READ_CHARS = 200_000;
 /** A long text carries what was read when this many consecutive words of it were in a result. */
 const SHARED_RUN_WORDS = 4;
 /** Words of a long text compared; a message longer than this is judged by its start. */
@@ -85,7 +84,7 @@ function judgeNothingRead(session: SessionView, index: number, event: ToolCallEv
       }
     }
   }
-  let budget = MAX_READ_CHARS;
+  let budget = MAX_RESULT_CHARS;
   for (let i = 0; i < index && budget > 0; i++) {
     const read = session.calls[i]?.event;
     if (read === undefined || read.toolClass.effect !== 'read' || read.result === '') continue;
