@@ -33,7 +33,7 @@ export async function benchPreflightLatency(
   }
   const preflight = new PreflightCheck({
     scoring: pipeline.scoring,
-    classify: (tool) => setup.catalog.classify(tool),
+    catalog: setup.catalog,
     thresholds: preflightThresholds(setup.levels),
   });
   const check = (i: number): void => {

@@ -34,7 +34,7 @@ export function registerCheckRoute(api: FastifyInstance, checker: PreflightCheck
             session: { type: 'string', minLength: 1, maxLength: MAX_SESSION_ID_LENGTH, description: 'the session id its spans carry' },
             tool: { type: 'string', minLength: 1, maxLength: MAX_TOOL_NAME_LENGTH, description: 'the tool the call would run' },
             arguments: { description: 'the arguments the call would send (any JSON)' },
-            server: { type: 'string', maxLength: MAX_TOOL_NAME_LENGTH, description: 'the MCP server the call goes to' },
+            server: { type: 'string', maxLength: MAX_TOOL_NAME_LENGTH, description: "the MCP server the call goes to; when absent, the catalog's server for the tool" },
             userId: { type: 'string', maxLength: MAX_SESSION_ID_LENGTH, description: 'the user the call claims' },
           },
         },

@@ -13,13 +13,13 @@ export interface ParsedCatalog {
   readonly annotations: Record<string, unknown>;
 }
 
-const ENTRY_FIELDS = new Set(['category', 'effect', 'sensitive', 'cost']);
+const ENTRY_FIELDS = new Set(['category', 'effect', 'sensitive', 'cost', 'server']);
 const CATEGORY_LIST = TOOL_CATEGORIES.join(', ');
 const EFFECT_LIST = TOOL_EFFECTS.join(', ');
 
 /**
  * Parses and validates catalog YAML:
- * `tools: { <name or glob>: {category, effect, sensitive?, cost?, ...annotations} }`, other top-level
+ * `tools: { <name or glob>: {category, effect, sensitive?, cost?, server?, ...annotations} }`, other top-level
  * keys kept as annotations. Throws a `CatalogError` with every problem found, each with its position.
  */
 export function parseCatalogYaml(text: string, file: string): ParsedCatalog {
@@ -112,6 +112,10 @@ function readEntry(
   if (typeof cost === 'number' && !(Number.isFinite(cost) && cost >= 0)) {
     problems.add(startOf(fields.get('cost')) ?? keyStart, `tools.${name}.cost: must be a finite number >= 0`);
   }
+  const server = readScalar(fields, 'server', 'string', name, keyStart, problems);
+  if (typeof server === 'string' && server.trim() === '') {
+    problems.add(startOf(fields.get('server')) ?? keyStart, `tools.${name}.server: must not be empty`);
+  }
   if (category === undefined || effect === undefined) return undefined;
   return {
     pattern: name,
@@ -123,6 +127,7 @@ function readEntry(
       cost: typeof cost === 'number' ? cost : 0,
       inferred: false,
     }),
+    server: typeof server === 'string' ? server.trim() : '',
     annotations: Object.freeze(annotations),
   };
 }
@@ -150,15 +155,15 @@ function readChoice<T extends ToolCategory | ToolEffect>(
 function readScalar(
   fields: Map<string, Node | null>,
   field: string,
-  type: 'boolean' | 'number',
+  type: 'boolean' | 'number' | 'string',
   name: string,
   keyStart: number,
   problems: ProblemList,
-): boolean | number | undefined {
+): boolean | number | string | undefined {
   if (!fields.has(field)) return undefined;
   const node = fields.get(field) ?? null;
   const value = isScalar(node) ? node.value : undefined;
-  if (typeof value === type) return value as boolean | number;
+  if (typeof value === type) return value as boolean | number | string;
   problems.add(startOf(node) ?? keyStart, `tools.${name}.${field}: must be a ${type}, got ${describe(value)}`);
   return undefined;
 }

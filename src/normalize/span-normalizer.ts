@@ -102,7 +102,7 @@ export class SpanNormalizer {
       ...eventBase(span, sessionKey, convention),
       spanKind: span.kind,
       tool: reading.tool,
-      server: reading.server,
+      server: reading.server || this.catalog.serverOf(reading.tool),
       toolClass: this.catalog.classify(reading.tool, description),
       arguments: reading.arguments,
       result: reading.result,

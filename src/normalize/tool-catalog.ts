@@ -14,6 +14,11 @@ export interface CatalogEntry {
   readonly isGlob: boolean;
   /** Always `inferred: false`. */
   readonly toolClass: ToolClass;
+  /**
+   * The MCP server that serves the tool, '' when the catalog does not say. Stands in for a span that
+   * names none (OpenInference and Traceloop tool spans carry no server), so per-server rules still see it.
+   */
+  readonly server: string;
   /** The entry's other keys (`note`, `suites`, ...), kept as they were written. */
   readonly annotations: Readonly<Record<string, unknown>>;
 }
@@ -104,6 +109,11 @@ export class ToolCatalog {
       this.inferences.set(key, inferred);
     }
     return inferred;
+  }
+
+  /** The server the catalog places the tool on, '' when it places it nowhere. */
+  serverOf(tool: string): string {
+    return this.entryFor(tool)?.server ?? '';
   }
 
   /** Records the tools a service's `tools/list` reported, so their descriptions feed inference. */

@@ -1,6 +1,7 @@
 import type { Finding } from '../detectors/finding.js';
 import { SpanKind } from '../ingest/otlp/types.js';
 import type { ToolClass } from '../normalize/events.js';
+import type { ToolCatalog } from '../normalize/tool-catalog.js';
 import type { LevelThresholds } from './risk-combiner.js';
 import type { RiskLevel } from './risk.js';
 import type { RiskPreview, ScoringStage } from './scoring-stage.js';
@@ -57,7 +58,8 @@ export function decide(score: number, thresholds: PreflightThresholds): Prefligh
 export interface PreflightCheckOptions {
   readonly scoring: ScoringStage;
   /** The tool catalog's classification (`ToolCatalog.classify`). */
-  readonly classify: (tool: string) => ToolClass;
+  /** Classes the proposed tool, and places it on a server when the request names none. */
+  readonly catalog: Pick<ToolCatalog, 'classify' | 'serverOf'>;
   readonly thresholds: PreflightThresholds;
   readonly clock?: () => number;
 }
@@ -77,9 +79,9 @@ export class PreflightCheck {
   }
 
   check(call: ProposedCall): PreflightAnswer {
-    const { scoring, classify, thresholds } = this.options;
+    const { scoring, catalog, thresholds } = this.options;
     const live = scoring.store.peek(call.session);
-    const toolClass = classify(call.tool);
+    const toolClass = catalog.classify(call.tool);
     const preview = scoring.preview(call.session, {
       type: 'tool_call',
       sessionId: call.session,
@@ -93,7 +95,7 @@ export class PreflightCheck {
       convention: 'semconv',
       spanKind: SpanKind.CLIENT,
       tool: call.tool,
-      server: call.server ?? '',
+      server: call.server || catalog.serverOf(call.tool),
       toolClass,
       arguments: call.arguments ?? null,
       result: '',

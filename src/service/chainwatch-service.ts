@@ -132,7 +132,7 @@ export async function startChainwatchService(
     const pipeline = createPipeline({ ...setup, config, sink, logger });
     const preflight = new PreflightCheck({
       scoring: pipeline.scoring,
-      classify: (tool) => setup.catalog.classify(tool),
+      catalog: setup.catalog,
       thresholds: preflightThresholds(setup.levels, config.preflight),
     });
     const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);

@@ -10,7 +10,7 @@ import type {
   ToolClass,
   ToolListEvent,
 } from '../../src/normalize/index.js';
-import { SpanNormalizer, loadToolCatalog } from '../../src/normalize/index.js';
+import { SpanNormalizer, loadToolCatalog, parseToolCatalog } from '../../src/normalize/index.js';
 import {
   SCENARIO,
   TRACELOOP_MCP_SESSION_SPAN_ID,
@@ -186,6 +186,27 @@ describe('one session written in each convention', () => {
         convention === 'mcp-draft' && event.type === 'session_root' ? 'semconv' : convention,
       );
       expect(events.map((event) => event.convention)).toEqual(expected);
+    }
+  });
+
+  it("takes a call's server from the catalog when its span names none, never over the span's own", () => {
+    const catalog = parseToolCatalog(
+      [
+        'tools:',
+        `  get_all_hotels_in_city: {category: data_access, effect: read, server: ${SCENARIO.server}}`,
+        `  reserve_hotel: {category: financial, effect: write, server: ${SCENARIO.server}}`,
+        '  lookup_loyalty_account: {category: pii_access, effect: read, server: loyalty-mcp.internal}',
+      ].join('\n'),
+      'servers.yaml',
+    );
+    const serversWith = (convention: Convention) =>
+      new SpanNormalizer(catalog)
+        .normalize(WRITERS[convention]())
+        .events.filter((event): event is ToolCallEvent => event.type === 'tool_call')
+        .map((call) => call.server);
+    expect(serversWith('semconv')).toEqual([SCENARIO.server, SCENARIO.server, SCENARIO.server]);
+    for (const convention of ['openinference', 'traceloop'] as const) {
+      expect(serversWith(convention), convention).toEqual([SCENARIO.server, SCENARIO.server, 'loyalty-mcp.internal']);
     }
   });
 

@@ -80,6 +80,17 @@ describe('ToolCatalog: lookups', () => {
     expect(catalog.entryFor('gitlab_issue')).toBeUndefined();
   });
 
+  it('places a tool on the server its entry names, and nowhere when none is named', () => {
+    const catalog = parseToolCatalog(
+      ['tools:', "  'crm_*': {category: data_access, effect: read, server: ' crm-mcp.internal '}", '  other: {category: other, effect: read}'].join('\n'),
+      'servers.yaml',
+    );
+    expect(catalog.serverOf('crm_search')).toBe('crm-mcp.internal');
+    expect(catalog.entryFor('crm_search')?.annotations).toEqual({});
+    expect(catalog.serverOf('other')).toBe('');
+    expect(catalog.serverOf('not_in_the_catalog')).toBe('');
+  });
+
   it('keeps top-level and entry annotations', () => {
     const catalog = parseToolCatalog(text, 'globs.yaml');
     expect(catalog.annotations).toEqual({ version: 3, owner: { team: 'security' } });
@@ -130,6 +141,8 @@ describe('ToolCatalog: invalid files', () => {
       '  run_code: just a string',
       '  send_email: {category: other, effect: read}',
       '  ok_tool: {category: other, effect: read}',
+      '  on_server: {category: other, effect: read, server: 443}',
+      "  blank_server: {category: other, effect: read, server: ' '}",
     ].join('\n');
     const second = text.indexOf('send_email', text.indexOf('send_email') + 1);
     const at = (needle: string, from = 0) => ({ file: 'broken.yaml', ...positionOf(text, needle, from) });
@@ -141,6 +154,8 @@ describe('ToolCatalog: invalid files', () => {
       { ...at('-1'), message: 'tools.share_file.cost: must be a finite number >= 0' },
       { ...at('just a string'), message: 'tools.run_code: must be a map with category and effect' },
       { ...at('send_email', second), message: 'Map keys must be unique' },
+      { ...at('443'), message: 'tools.on_server.server: must be a string, got 443' },
+      { ...at("' '"), message: 'tools.blank_server.server: must not be empty' },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Detector } from '../../src/detectors/detector.js';
 import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
+import { ToolCatalog, parseToolCatalog } from '../../src/normalize/index.js';
 import { inferToolClass } from '../../src/normalize/tool-inference.js';
 import { decide, PreflightCheck, preflightThresholds } from '../../src/scoring/preflight.js';
 import { DEFAULT_LEVEL_THRESHOLDS } from '../../src/scoring/risk-combiner.js';
@@ -26,7 +27,7 @@ function setup() {
     clock: () => 1_700_000_010_000,
   });
   const thresholds = preflightThresholds(DEFAULT_LEVEL_THRESHOLDS);
-  const preflight = new PreflightCheck({ scoring, classify: (tool) => inferToolClass(tool), thresholds, clock: () => 1_700_000_010_000 });
+  const preflight = new PreflightCheck({ scoring, catalog: new ToolCatalog(), thresholds, clock: () => 1_700_000_010_000 });
   return { sink, store, scoring, preflight, thresholds };
 }
 
@@ -109,7 +110,7 @@ describe('pre-flight check', () => {
     ]);
     expect(loaded.ok).toBe(true);
     const { scoring } = testScoringStage([createRuleDetector(rules)], { clock: () => 1_700_000_010_000 });
-    const preflight = new PreflightCheck({ scoring, classify: (tool) => inferToolClass(tool), thresholds: preflightThresholds(DEFAULT_LEVEL_THRESHOLDS), clock: () => 1_700_000_010_000 });
+    const preflight = new PreflightCheck({ scoring, catalog: new ToolCatalog(), thresholds: preflightThresholds(DEFAULT_LEVEL_THRESHOLDS), clock: () => 1_700_000_010_000 });
     const send = inferToolClass('post_to_slack');
     scoring.consume([toolCallEvent({ sessionId: 'a', tool: 'post_to_slack', toolClass: send })]);
     for (let i = 0; i < 3; i++) preflight.check({ session: 'a', tool: 'post_to_slack', userId: 'alice' });
@@ -118,6 +119,25 @@ describe('pre-flight check', () => {
     expect(scoring.store.peek('b')!.findings).toEqual([]);
     scoring.consume([toolCallEvent({ sessionId: 'b', tool: 'post_to_slack', toolClass: send, startTimeMs: 1_700_000_000_100 })]);
     expect(scoring.store.peek('b')!.findings.map((f) => f.id)).toEqual(['user-sends-thrice']);
+  });
+
+  it("places the proposed call on the catalog's server when the request names none", () => {
+    const serverSeen: Detector<null> = {
+      id: 'server',
+      async preload() {},
+      createState: () => null,
+      observe: ({ call }) => [
+        { detector: 'server', id: 'seen', severity: 'info', score: 0.01, message: call.event.server, callIndex: call.index, spanIds: [] },
+      ],
+      async shutdown() {},
+    };
+    const { scoring } = testScoringStage([serverSeen], { clock: () => 1_700_000_010_000 });
+    const catalog = parseToolCatalog('tools:\n  export_table: {category: pii_access, effect: read, server: db-mcp.internal}\n', 'servers.yaml');
+    const preflight = new PreflightCheck({ scoring, catalog, thresholds: preflightThresholds(DEFAULT_LEVEL_THRESHOLDS), clock: () => 1_700_000_010_000 });
+    const serverOf = (call: Parameters<PreflightCheck['check']>[0]) => preflight.check(call).findings.map((f) => f.message);
+    expect(serverOf({ session: 'a', tool: 'export_table' })).toEqual(['db-mcp.internal']);
+    expect(serverOf({ session: 'a', tool: 'export_table', server: 'replica-mcp.internal' })).toEqual(['replica-mcp.internal']);
+    expect(serverOf({ session: 'a', tool: 'not_in_the_catalog' })).toEqual(['']);
   });
 
   it('rejects thresholds out of order', () => {

@@ -238,7 +238,9 @@ export class PromptEmbedder {
 
 function buildModel(options: PromptEmbedderOptions, outputs: number): tf.LayersModel {
   const seed = options.seed;
+  // Named, or tfjs numbers it per process and the same training would save a different model.json.
   return tf.sequential({
+    name: 'prompt-embedder',
     layers: [
       tf.layers.dense({
         name: 'hidden',
