@@ -21,3 +21,4 @@ export { SpanNormalizer } from './span-normalizer.js';
 export type { CatalogEntry, ToolCatalogOptions, ToolCatalogStats } from './tool-catalog.js';
 export { ToolCatalog, loadToolCatalog, parseToolCatalog } from './tool-catalog.js';
 export { inferToolClass, splitWords } from './tool-inference.js';
+export { isConsequential, reachesOutside } from './tool-consequence.js';

@@ -5,7 +5,8 @@ import type { ToolCategory, ToolClass, ToolEffect } from './events.js';
  * Names lead with their verb (`get_x`, `send_x`), so the first verb decides the effect. Nouns for the
  * sensitive kinds of data (code, money, identity, personal data) decide the category before the verb
  * does: `get_payment_status` is financial/read, while `delete_email` (no sensitive noun) is
- * file_write/delete. A channel noun with a writing verb (`create_shareable_link`) sends.
+ * file_write/delete. A channel noun with a writing verb (`create_shareable_link`) sends. A web noun
+ * makes even a read external (`get_webpage`): the request leaves for an address the agent chose.
  */
 
 type VerbKind = 'read' | 'send' | 'write' | 'delete' | 'exec' | 'pay';
@@ -51,6 +52,9 @@ const NOUN_WORDS: Readonly<Record<NounCategory, readonly string[]>> = {
   ],
   data_access: ['sql', 'database', 'db', 'table', 'dataset', 'record', 'index', 'document', 'report'],
 };
+
+/** The open web: a call to one of these reaches outside whatever its verb. */
+const WEB_WORDS: ReadonlySet<string> = new Set(['web', 'webpage', 'website', 'url', 'http', 'https', 'internet', 'html']);
 
 /** Highest first: the sensitive kinds of data outrank what the verb suggests. */
 const STRONG_NOUNS: readonly NounCategory[] = ['code_execution', 'financial', 'identity', 'pii_access'];
@@ -110,6 +114,7 @@ interface WordHits {
   strongNoun: NounCategory | undefined;
   weakNoun: NounCategory | undefined;
   verb: VerbKind | undefined;
+  web: boolean;
 }
 
 /** Classifies a tool the catalog does not know. Never throws; `other/read` when nothing matches. */
@@ -118,26 +123,29 @@ export function inferToolClass(name: string, description = ''): ToolClass {
   let strongNoun = fromName.strongNoun;
   let verb = fromName.verb;
   let weakNoun = fromName.weakNoun;
+  let web = fromName.web;
   if (description !== '' && (strongNoun === undefined || verb === undefined)) {
     // Descriptions are wordy: a sensitive noun, the first verb when the name has none, and other nouns
-    // only when the name says nothing at all.
+    // (the web's too) only when the name names no object.
     const fromText = scan(splitWords(description));
+    const nameHasNoun = strongNoun !== undefined || weakNoun !== undefined || web;
     strongNoun ??= fromText.strongNoun;
     if (verb === undefined && weakNoun === undefined) weakNoun = fromText.weakNoun;
+    if (!nameHasNoun) web = fromText.web;
     verb ??= fromText.verb;
   }
   const sends = weakNoun === 'external_communication' && (verb === 'write' || verb === 'send');
   let category: ToolCategory;
   if (strongNoun !== undefined) category = strongNoun;
-  else if (sends) category = 'external_communication';
+  else if (sends || web) category = 'external_communication';
   else if (verb !== undefined) category = VERB_CATEGORY[verb];
   else category = weakNoun ?? 'other';
-  const effect = sends ? 'send' : verb === undefined ? CATEGORY_EFFECT[category] : VERB_EFFECT[verb];
+  const effect = sends ? 'send' : verb !== undefined ? VERB_EFFECT[verb] : web ? 'read' : CATEGORY_EFFECT[category];
   return { category, effect, sensitive: isSensitiveCategory(category), cost: 0, inferred: true };
 }
 
 function scan(words: readonly string[]): WordHits {
-  const hits: WordHits = { strongNoun: undefined, weakNoun: undefined, verb: undefined };
+  const hits: WordHits = { strongNoun: undefined, weakNoun: undefined, verb: undefined, web: false };
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const next = words[i + 1];
@@ -154,6 +162,10 @@ function scan(words: readonly string[]): WordHits {
 /** Records what a word says; true when it is a keyword. */
 function note(hits: WordHits, word: string): boolean {
   for (const form of stems(word)) {
+    if (WEB_WORDS.has(form)) {
+      hits.web = true;
+      return true;
+    }
     const verb = VERB_OF.get(form);
     const noun = NOUN_OF.get(form);
     if (verb === undefined && noun === undefined) continue;

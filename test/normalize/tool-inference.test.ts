@@ -39,6 +39,9 @@ describe('inferToolClass', () => {
     ['webhook', 'external_communication', 'send'],
     ['grant_access', 'identity', 'write'],
     ['revoke_api_key', 'identity', 'delete'],
+    ['get_webpage', 'external_communication', 'read'],
+    ['fetch_url', 'external_communication', 'read'],
+    ['post_webpage', 'external_communication', 'send'],
   ];
   for (const [name, category, effect] of cases) {
     it(`${name} -> ${category}/${effect}`, () => {
@@ -62,5 +65,8 @@ describe('inferToolClass', () => {
     expect(guess('lookup_account', "Returns the customer's account, address and passport number.")).toBe('pii_access/read');
     expect(guess('zap', 'Sends a message to a Slack channel.')).toBe('external_communication/send');
     expect(guess('do_it')).toBe('other/read');
+    expect(guess('fetch', 'Returns the HTML of the page at the given URL.')).toBe('external_communication/read');
+    // A name with its own object keeps it: the description's link is what the tool handles, not where it goes.
+    expect(guess('list_documents', 'Lists documents and the URL of each.')).toBe('data_access/read');
   });
 });

@@ -1,4 +1,5 @@
 import type { ToolCallEvent, ToolClass } from '../../normalize/events.js';
+import { reachesOutside } from '../../normalize/tool-consequence.js';
 import { argumentValues, type ArgumentValue } from './argument-values.js';
 
 /** Distinct values kept per (cluster, tool, argument); beyond it the argument counts as free text. */
@@ -162,14 +163,12 @@ export class ClusterBaselines {
   }
 }
 
-/** Only calls that change something carry argument baselines: a harmful value needs a side effect. */
+/**
+ * Only calls that change something or reach outside carry argument baselines: a harmful value needs a
+ * side effect, or a destination (a fetched URL is where the request goes, and what it can carry out).
+ */
 export function tracksArguments(event: ToolCallEvent): boolean {
-  return event.toolClass.effect !== 'read';
-}
-
-/** A call that changes or sends something, or that the catalog marks sensitive. */
-export function isConsequential(toolClass: ToolClass): boolean {
-  return toolClass.effect !== 'read' || toolClass.sensitive;
+  return event.toolClass.effect !== 'read' || reachesOutside(event.toolClass);
 }
 
 function newValueBits(stats: ArgumentStats | undefined, value: string): number {

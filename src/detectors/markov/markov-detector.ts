@@ -1,5 +1,6 @@
 import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
+import { isConsequential } from '../../normalize/tool-consequence.js';
 import type { SessionView } from '../../session/session-view.js';
 import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
 import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
@@ -90,9 +91,9 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const message =
         `call ${call.index}: ${previous} -> ${step.tool} has learned probability ${formatProbability(transition.probability)}` +
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, step)})`;
-      // Transitions into actions and sensitive reads are calibrated apart from other reads: another
-      // model's different reads are normal.
-      const id = call.event.toolClass.effect !== 'read' || call.event.toolClass.sensitive ? 'improbable-action' : 'improbable-transition';
+      // Transitions into actions, sensitive reads and fetches from outside are calibrated apart from
+      // other reads: another model's different reads are normal.
+      const id = isConsequential(call.event.toolClass) ? 'improbable-action' : 'improbable-transition';
       return finding(id, surprise, message, call.index, [call.event.spanId]);
     },
     observeEnd(session, state) {

@@ -38,6 +38,16 @@ describe('markov detector', () => {
     expect(onlyOutside[0]?.message).toMatch(/ended after messages only/);
   });
 
+  it('calibrates steps into actions, sensitive reads and fetches from outside apart from other reads', () => {
+    const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
+    const fetch = { tool: 'get_webpage', category: 'external_communication' as const };
+    const profile = { tool: 'read_profile', category: 'pii_access' as const, sensitive: true };
+    const ids = replay(detector, session('k', 'summarize', [read, fetch, profile, summarize, send]))
+      .filter((f) => f.callIndex >= 1)
+      .map((f) => `${f.callIndex}:${f.id}`);
+    expect(ids).toEqual(['1:improbable-action', '2:improbable-action', '3:improbable-transition', '4:improbable-action']);
+  });
+
   it('uses the global model before the prompt is known', () => {
     const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
     const findings = replay(detector, session('s3', '', [read, send]));
