@@ -220,10 +220,10 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
       latencyMs: 300,
     },
     fetch_url: {
-      category: 'data_access',
+      category: 'external_communication',
       effect: 'read',
       cost: 1,
-      note: 'fetches outside content',
+      note: 'fetches outside content; the request, URL and all, leaves the company',
       description: 'Fetch a web page and return its text.',
       params: 'url:string!',
       latencyMs: 700,
