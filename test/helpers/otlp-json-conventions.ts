@@ -5,46 +5,21 @@
  * for the same run, in the OTLP/JSON mapping. The attribute layout follows `convention-sessions.ts`.
  */
 
-interface JsonAnyValue {
-  readonly stringValue?: string;
-  readonly boolValue?: boolean;
-}
-
-interface JsonKeyValue {
-  readonly key: string;
-  readonly value: JsonAnyValue;
-}
-
-interface JsonSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly name: string;
-  readonly kind: number;
-  readonly startTimeUnixNano: string;
-  readonly endTimeUnixNano: string;
-  readonly attributes: readonly JsonKeyValue[];
-  readonly status?: { readonly code?: number; readonly message?: string };
-}
-
-interface JsonRequest {
-  readonly resourceSpans: ReadonlyArray<{
-    readonly resource?: unknown;
-    readonly scopeSpans: ReadonlyArray<{ readonly scope?: { readonly name: string }; readonly spans: readonly JsonSpan[] }>;
-  }>;
-}
+import {
+  OTLP_SPAN_KIND_CLIENT as SPAN_KIND_CLIENT,
+  OTLP_SPAN_KIND_INTERNAL as SPAN_KIND_INTERNAL,
+  OTLP_STATUS_ERROR as STATUS_ERROR,
+  OTLP_STATUS_OK as STATUS_OK,
+} from '../../src/training/generator/index.js';
+import type { OtlpExportTraceServiceRequest, OtlpKeyValue, OtlpSpan } from '../../src/training/generator/index.js';
 
 export type RewrittenConvention = 'openinference' | 'traceloop';
 
-const SPAN_KIND_INTERNAL = 1;
-const SPAN_KIND_CLIENT = 3;
-const STATUS_ERROR = 2;
-
-function attributeMap(span: JsonSpan): Map<string, string> {
-  return new Map(span.attributes.map((a) => [a.key, a.value.stringValue ?? String(a.value.boolValue ?? '')]));
+function attributeMap(span: OtlpSpan): Map<string, string> {
+  return new Map(span.attributes.map((a) => [a.key, 'stringValue' in a.value ? a.value.stringValue : String(Object.values(a.value)[0])]));
 }
 
-function keyValues(values: Record<string, string | undefined>): JsonKeyValue[] {
+function keyValues(values: Record<string, string | undefined>): OtlpKeyValue[] {
   return Object.entries(values)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => ({ key, value: { stringValue: value } }));
@@ -56,7 +31,7 @@ function promptOf(messages: string | undefined): string {
   return parsed.find((m) => m.role === 'user')?.parts.find((p) => p.type === 'text')?.content ?? '';
 }
 
-function rewriteSpans(spans: readonly JsonSpan[], convention: RewrittenConvention): JsonSpan[] {
+function rewriteSpans(spans: readonly OtlpSpan[], convention: RewrittenConvention): OtlpSpan[] {
   const root = spans.find((span) => span.parentSpanId === undefined || span.parentSpanId === '');
   if (root === undefined) throw new Error('rewrite: a session without a root span');
   const rootAttributes = attributeMap(root);
@@ -67,7 +42,7 @@ function rewriteSpans(spans: readonly JsonSpan[], convention: RewrittenConventio
   // OpenInference sets session and user on every span; Traceloop's association properties carry the user only.
   const context = convention === 'openinference' ? { 'session.id': session, 'user.id': user } : { 'traceloop.association.properties.user_id': user };
   const mcpSessionSpanId = `${root.spanId.slice(0, 8)}e1e1e1e1`;
-  const out: JsonSpan[] = [];
+  const out: OtlpSpan[] = [];
   for (const span of spans) {
     if (span === root) {
       out.push(
@@ -104,7 +79,7 @@ function rewriteSpans(spans: readonly JsonSpan[], convention: RewrittenConventio
           parentSpanId: span.spanId,
           name: 'mcp.client.session',
           kind: SPAN_KIND_CLIENT,
-          status: { code: 1 },
+          status: { code: STATUS_OK },
           attributes: keyValues({ 'traceloop.span.kind': 'session', 'traceloop.entity.name': 'mcp.client.session', ...context }),
         });
       }
@@ -140,7 +115,7 @@ function rewriteSpans(spans: readonly JsonSpan[], convention: RewrittenConventio
               'traceloop.entity.name': tool,
               'traceloop.entity.input': JSON.stringify({ tool_name: tool, arguments: JSON.parse(args) as unknown }),
               'traceloop.entity.output':
-                result === undefined ? undefined : JSON.stringify({ result, is_error: span.status?.code === STATUS_ERROR }),
+                result === undefined ? undefined : JSON.stringify({ result, is_error: span.status.code === STATUS_ERROR }),
               ...context,
             }),
           },
@@ -151,7 +126,7 @@ function rewriteSpans(spans: readonly JsonSpan[], convention: RewrittenConventio
 
 /** One OTLP/JSON line (one semconv session) as the given instrumentation would have written it. */
 export function rewriteOtlpJsonLine(line: string, convention: RewrittenConvention): string {
-  const request = JSON.parse(line) as JsonRequest;
+  const request = JSON.parse(line) as OtlpExportTraceServiceRequest;
   return JSON.stringify({
     resourceSpans: request.resourceSpans.map((resourceSpans) => ({
       ...resourceSpans,

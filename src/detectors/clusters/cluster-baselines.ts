@@ -1,4 +1,4 @@
-import type { ToolCallEvent, ToolClass } from '../../normalize/events.js';
+import type { ToolCallEvent } from '../../normalize/events.js';
 import { reachesOutside } from '../../normalize/tool-consequence.js';
 import { argumentValues, type ArgumentValue } from './argument-values.js';
 

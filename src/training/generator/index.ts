@@ -9,5 +9,7 @@ export { renderToolCatalogYaml, serverAddress, SERVER_FAMILIES, TOOL_SPECS, tool
 export type { ServerFamily, ToolSpec } from './tool-catalog.js';
 export { WORKFLOWS } from './workflows/index.js';
 export type { Suite, Workflow } from './workflow.js';
+export { OTLP_SPAN_KIND_CLIENT, OTLP_SPAN_KIND_INTERNAL, OTLP_STATUS_ERROR, OTLP_STATUS_OK } from './otlp-json.js';
+export type { OtlpExportTraceServiceRequest, OtlpKeyValue, OtlpSpan } from './otlp-json.js';
 export { createRng, deriveSeed } from './prng.js';
 export type { Rng } from './prng.js';
