@@ -21,4 +21,3 @@ export { SpanNormalizer } from './span-normalizer.js';
 export type { CatalogEntry, ToolCatalogOptions, ToolCatalogStats } from './tool-catalog.js';
 export { ToolCatalog, loadToolCatalog, parseToolCatalog } from './tool-catalog.js';
 export { inferToolClass, splitWords } from './tool-inference.js';
-export { isConsequential, reachesOutside } from './tool-consequence.js';

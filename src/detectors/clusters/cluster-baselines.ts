@@ -1,6 +1,6 @@
 import type { ToolCallEvent } from '../../normalize/events.js';
-import { reachesOutside } from '../../normalize/tool-consequence.js';
-import { argumentValues, type ArgumentValue } from './argument-values.js';
+import { reachesOutside } from '../call-reach.js';
+import { argumentValues, type ArgumentValue } from '../argument-values.js';
 
 /** Distinct values kept per (cluster, tool, argument); beyond it the argument counts as free text. */
 export const MAX_DISTINCT_VALUES = 256;
@@ -168,7 +168,7 @@ export class ClusterBaselines {
  * side effect, or a destination (a fetched URL is where the request goes, and what it can carry out).
  */
 export function tracksArguments(event: ToolCallEvent): boolean {
-  return event.toolClass.effect !== 'read' || reachesOutside(event.toolClass);
+  return event.toolClass.effect !== 'read' || reachesOutside(event);
 }
 
 function newValueBits(stats: ArgumentStats | undefined, value: string): number {

@@ -5,8 +5,8 @@ import type { SessionView } from '../../session/session-view.js';
 import type { ToolCallEvent } from '../../normalize/events.js';
 import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
 import { formatProbability } from '../markov/index.js';
-import { argumentValues } from './argument-values.js';
-import { isConsequential } from '../../normalize/tool-consequence.js';
+import { argumentValues } from '../argument-values.js';
+import { isConsequential } from '../call-reach.js';
 import { tracksArguments, type ClusterBaselines } from './cluster-baselines.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
 import type { ResultVocabulary } from './result-vocabulary.js';
@@ -197,7 +197,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       promptFinding(out, state, call.index);
 
       const rarity = baselines.toolRarity(cluster, event.tool, event.toolClass.category);
-      const action = isConsequential(event.toolClass) && options.isNotice?.(session, call.index) !== true;
+      const action = isConsequential(event) && options.isNotice?.(session, call.index) !== true;
       // How unexpected this action is for the prompt: the strongest of its own kinds of evidence.
       let actionBits = action ? -Math.log2(rarity.probability) : 0;
       if (!state.toolsSeen.has(event.tool)) {

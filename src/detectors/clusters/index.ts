@@ -15,8 +15,6 @@ export { KnownEntities, ENTITY_KINDS, MAX_KNOWN_ENTITIES, KNOWN_ENTITIES_FORMAT 
 export type { EntityFamiliarity, SerializedKnownEntities } from './known-entities.js';
 export { ResultVocabulary, RESULT_VOCABULARY_FORMAT, MAX_RESULT_CHARS_SCANNED } from './result-vocabulary.js';
 export type { ContentNovelty, SerializedResultVocabulary } from './result-vocabulary.js';
-export { argumentValues, entities, MAX_PLAIN_VALUE_LENGTH } from './argument-values.js';
-export type { ArgumentValue, ValueKind } from './argument-values.js';
 export { createNoticeTest } from './outbound-notice.js';
 export type { CallTest, NoticeTest } from './outbound-notice.js';
 export { createClusterDetector, createPromptResolver, CLUSTERS_DETECTOR_ID, CLUSTER_EVIDENCE } from './cluster-detector.js';

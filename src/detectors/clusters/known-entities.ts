@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { argumentValues, entities, type ArgumentValue, type ValueKind } from './argument-values.js';
+import { argumentValues, entities, type ArgumentValue, type ValueKind } from '../argument-values.js';
 import type { TrainingSession } from './cluster-baselines.js';
 
 /** Kinds of value that name someone or somewhere outside: where an injected recipient or link would go. */

@@ -1,6 +1,6 @@
 import type { ToolCallEvent } from '../../normalize/events.js';
 import type { SessionView } from '../../session/session-view.js';
-import { argumentValues } from './argument-values.js';
+import { argumentValues } from '../argument-values.js';
 import { MAX_RESULT_CHARS } from './cluster-detector.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
 

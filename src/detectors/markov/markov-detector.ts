@@ -1,6 +1,6 @@
 import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
-import { isConsequential } from '../../normalize/tool-consequence.js';
+import { isConsequential } from '../call-reach.js';
 import type { SessionView } from '../../session/session-view.js';
 import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
 import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
@@ -93,7 +93,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, step)})`;
       // Transitions into actions, sensitive reads and fetches from outside are calibrated apart from
       // other reads: another model's different reads are normal.
-      const id = isConsequential(call.event.toolClass) ? 'improbable-action' : 'improbable-transition';
+      const id = isConsequential(call.event) ? 'improbable-action' : 'improbable-transition';
       return finding(id, surprise, message, call.index, [call.event.spanId]);
     },
     observeEnd(session, state) {

