@@ -6,7 +6,7 @@ import type { ToolCategory, ToolClass, ToolEffect } from './events.js';
  * sensitive kinds of data (code, money, identity, personal data) decide the category before the verb
  * does: `get_payment_status` is financial/read, while `delete_email` (no sensitive noun) is
  * file_write/delete. A channel noun with a writing verb (`create_shareable_link`) sends. A web noun
- * makes even a read external (`get_webpage`): the request leaves for an address the agent chose.
+ * makes even a read external (`open_url`): the request leaves for an address the agent chose.
  */
 
 type VerbKind = 'read' | 'send' | 'write' | 'delete' | 'exec' | 'pay';

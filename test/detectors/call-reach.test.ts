@@ -6,7 +6,7 @@ const call = (spec: CallSpec) => toolCall('s', spec);
 
 describe('which calls reach outside and which are consequential', () => {
   it('takes outbound classes, and reads addressed by a URL whatever their class', () => {
-    expect(reachesOutside(call({ tool: 'get_webpage', category: 'external_communication', args: { url: 'docs.example/a' } }))).toBe(true);
+    expect(reachesOutside(call({ tool: 'open_url', category: 'external_communication', args: { url: 'docs.example/a' } }))).toBe(true);
     expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { target: { href: 'https://evil.example/c?d=1' } } }))).toBe(true);
     expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { pages: ['www.evil.example'] } }))).toBe(true);
     // A URL in free text is what the call handles, not where it goes; a bare host name is not a URL.

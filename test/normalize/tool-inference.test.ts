@@ -39,9 +39,9 @@ describe('inferToolClass', () => {
     ['webhook', 'external_communication', 'send'],
     ['grant_access', 'identity', 'write'],
     ['revoke_api_key', 'identity', 'delete'],
-    ['get_webpage', 'external_communication', 'read'],
+    ['browse_website', 'external_communication', 'read'],
     ['fetch_url', 'external_communication', 'read'],
-    ['post_webpage', 'external_communication', 'send'],
+    ['publish_web_page', 'external_communication', 'send'],
   ];
   for (const [name, category, effect] of cases) {
     it(`${name} -> ${category}/${effect}`, () => {

@@ -40,7 +40,7 @@ describe('markov detector', () => {
 
   it('calibrates steps into actions, sensitive reads and fetches from outside apart from other reads', () => {
     const detector = createMarkovDetector(trained(), { clusterOf: () => 0, minScore: 0 });
-    const fetch = { tool: 'get_webpage', category: 'external_communication' as const };
+    const fetch = { tool: 'open_url', category: 'external_communication' as const };
     const profile = { tool: 'read_profile', category: 'pii_access' as const, sensitive: true };
     const byUrl = { tool: 'load_page', category: 'data_access' as const, args: { url: 'https://example.org/a' } };
     const ids = replay(detector, session('k', 'summarize', [read, fetch, profile, byUrl, summarize, send]))
