@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
+import { reachesOutside } from '../detectors/index.js';
 import type { ToolEffect } from '../normalize/index.js';
 import { replayTraceFiles } from '../ingest/trace-file-replay.js';
 import { SILENT_SINK } from '../outputs/silent-sink.js';
@@ -36,8 +37,11 @@ export interface ScoredSession {
   readonly level: string;
   readonly escalated: boolean;
   readonly firstAlertCallIndex: number | null;
-  /** The calls in session order (a finding's callIndex points here): what each did, for lead times. */
-  readonly calls: ReadonlyArray<{ readonly tool: string; readonly effect: ToolEffect }>;
+  /**
+   * The calls in session order (a finding's callIndex points here): what each did, for lead times.
+   * `outbound`: the call reaches outside even if it only reads (a fetch), so it counts as a side effect.
+   */
+  readonly calls: ReadonlyArray<{ readonly tool: string; readonly effect: ToolEffect; readonly outbound: boolean }>;
   readonly findings: ReadonlyArray<{
     readonly detector: string;
     readonly id: string;
@@ -102,7 +106,7 @@ export function scoredSession(session: Session, alertAt: number, combine: RiskCo
     level: session.level,
     escalated: session.signalsSent > 0,
     firstAlertCallIndex: firstAlert < 0 ? null : firstAlert,
-    calls: session.calls.map(({ event }) => ({ tool: event.tool, effect: event.toolClass.effect })),
+    calls: session.calls.map(({ event }) => ({ tool: event.tool, effect: event.toolClass.effect, outbound: reachesOutside(event) })),
     findings: session.findings.map(({ detector, id, severity, score, message, callIndex }) => ({
       detector,
       id,

@@ -1,5 +1,10 @@
 import type { ToolCallEvent } from '../normalize/events.js';
-import { argumentValues } from './argument-values.js';
+
+/** A whole string that is an address on the network: a scheme the web uses, or a `www.` host. */
+const WHOLE_URL = /^(?:(?:https?|ftp|wss?):\/\/|www\.)\S+$/i;
+/** Bounds on the arguments searched, as for argument values. */
+const MAX_STRINGS = 64;
+const MAX_DEPTH = 6;
 
 /**
  * A call that reaches outside the organisation: its class is outbound (it sends, or fetches), or it is a
@@ -7,12 +12,29 @@ import { argumentValues } from './argument-values.js';
  * asked for, and its URL can carry data out.
  */
 export function reachesOutside(event: ToolCallEvent): boolean {
-  if (event.toolClass.category === 'external_communication') return true;
-  // A whole argument that is a URL says where the call goes; a URL inside free text (`body#url`) does not.
-  return argumentValues(event.arguments).some((value) => value.kind === 'url' && !value.path.includes('#'));
+  return event.toolClass.category === 'external_communication' || addressedByUrl(event.arguments);
 }
 
 /** A call that changes or sends something, reaches outside, or that the catalog marks sensitive. */
 export function isConsequential(event: ToolCallEvent): boolean {
   return event.toolClass.effect !== 'read' || event.toolClass.sensitive || reachesOutside(event);
+}
+
+/**
+ * Whether an argument, whole, is a URL: that is where the call goes. A URL inside free text (a query, a
+ * message body) is what the call handles, not its destination. Long URLs count: data rides in them.
+ */
+function addressedByUrl(args: unknown): boolean {
+  let budget = MAX_STRINGS;
+  const visit = (value: unknown, depth: number): boolean => {
+    if (budget <= 0 || depth > MAX_DEPTH) return false;
+    if (typeof value === 'string') {
+      budget--;
+      return WHOLE_URL.test(value.trim());
+    }
+    if (value === null || typeof value !== 'object') return false;
+    const items = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
+    return items.some((item) => visit(item, depth + 1));
+  };
+  return visit(args, 0);
 }

@@ -3,6 +3,5 @@ export type { Finding, Severity } from './finding.js';
 export { SEVERITIES, severityRank } from './finding.js';
 export { provisionalScale, severityForScore } from './evidence-scale.js';
 export type { EvidenceScale } from './evidence-scale.js';
-export { argumentValues, entities, MAX_PLAIN_VALUE_LENGTH } from './argument-values.js';
-export type { ArgumentValue, ValueKind } from './argument-values.js';
+export { argumentValues } from './argument-values.js';
 export { isConsequential, reachesOutside } from './call-reach.js';

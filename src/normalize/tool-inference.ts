@@ -126,21 +126,25 @@ export function inferToolClass(name: string, description = ''): ToolClass {
   let web = fromName.web;
   if (description !== '' && (strongNoun === undefined || verb === undefined)) {
     // Descriptions are wordy: a sensitive noun, the first verb when the name has none, and other nouns
-    // (the web's too) only when the name names no object.
+    // (the web's too) only when the name says nothing at all.
     const fromText = scan(splitWords(description));
-    const nameHasNoun = strongNoun !== undefined || weakNoun !== undefined || web;
     strongNoun ??= fromText.strongNoun;
-    if (verb === undefined && weakNoun === undefined) weakNoun = fromText.weakNoun;
-    if (!nameHasNoun) web = fromText.web;
+    if (verb === undefined && weakNoun === undefined && !web) {
+      weakNoun = fromText.weakNoun;
+      web = fromText.web;
+    }
     verb ??= fromText.verb;
   }
   const sends = weakNoun === 'external_communication' && (verb === 'write' || verb === 'send');
+  // The web decides where a call goes, not what it does: running code and paying keep their classes.
+  const goesToWeb = web && verb !== 'exec' && verb !== 'pay';
   let category: ToolCategory;
   if (strongNoun !== undefined) category = strongNoun;
-  else if (sends || web) category = 'external_communication';
+  else if (sends || goesToWeb) category = 'external_communication';
   else if (verb !== undefined) category = VERB_CATEGORY[verb];
   else category = weakNoun ?? 'other';
-  const effect = sends ? 'send' : verb !== undefined ? VERB_EFFECT[verb] : web ? 'read' : CATEGORY_EFFECT[category];
+  const webDecided = strongNoun === undefined && !sends && goesToWeb;
+  const effect = sends ? 'send' : verb !== undefined ? VERB_EFFECT[verb] : webDecided ? 'read' : CATEGORY_EFFECT[category];
   return { category, effect, sensitive: isSensitiveCategory(category), cost: 0, inferred: true };
 }
 

@@ -57,7 +57,6 @@ export function decide(score: number, thresholds: PreflightThresholds): Prefligh
 
 export interface PreflightCheckOptions {
   readonly scoring: ScoringStage;
-  /** The tool catalog's classification (`ToolCatalog.classify`). */
   /** Classes the proposed tool, and places it on a server when the request names none. */
   readonly catalog: Pick<ToolCatalog, 'classify' | 'serverOf'>;
   readonly thresholds: PreflightThresholds;

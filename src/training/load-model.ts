@@ -37,7 +37,9 @@ export interface LoadedModel {
 export async function loadModel(dir: string, log: (message: string) => void = () => {}): Promise<LoadedModel> {
   const manifest = (await readJson(join(dir, MODEL_FILES.manifest))) as ModelManifest;
   if (manifest?.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new Error(`${join(dir, MODEL_FILES.manifest)}: format version ${String(manifest?.formatVersion)}, expected ${MODEL_FORMAT_VERSION}`);
+    throw new Error(
+      `${join(dir, MODEL_FILES.manifest)}: format version ${String(manifest?.formatVersion)}, expected ${MODEL_FORMAT_VERSION}: retrain it with \`chainwatch train\``,
+    );
   }
   await selectTfBackend(log);
   const markovPath = join(dir, MODEL_FILES.markov);

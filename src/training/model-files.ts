@@ -1,8 +1,11 @@
 import type { SerializedEmpiricalScale } from '../scoring/empirical-scale.js';
 import type { Threshold } from './calibrate.js';
 
-/** Bumped when a file's meaning changes; loadModel refuses other versions. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * Bumped when a file's meaning changes; loadModel refuses other versions. 2: reads that reach outside
+ * (fetches) are actions, with argument baselines, and calibrated as such.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 export const MODEL_FILES = {
   manifest: 'manifest.json',

@@ -59,7 +59,9 @@ describe('chainwatch score', () => {
     expect(Object.keys(bad).sort()).toEqual(['calls', 'escalated', 'findings', 'firstAlertCallIndex', 'level', 'score', 'session', 'traceIds'].sort());
     // In session order although the last call came first; effects from the catalog or inferred from names.
     expect(bad.calls.map((c) => c.tool)).toEqual(['search_docs', 'query_customer_pii', 'run_python', 'create_shareable_link']);
-    expect(ok.calls).toEqual([{ tool: 'search_docs', effect: 'read' }]);
+    expect(ok.calls).toEqual([{ tool: 'search_docs', effect: 'read', outbound: false }]);
+    // A shareable link goes outside: marked, so evaluation counts it as a side effect.
+    expect(bad.calls.map((c) => c.outbound)).toEqual([false, false, false, true]);
     expect(bad.traceIds).toEqual([exfil[0]!.spanContext().traceId]);
     expect(bad.score).toBeGreaterThan(0.6);
     expect(bad.escalated).toBe(true);

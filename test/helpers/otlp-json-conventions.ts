@@ -107,7 +107,8 @@ function rewriteSpans(spans: readonly OtlpSpan[], convention: RewrittenConventio
           }
         : {
             ...span,
-            parentSpanId: mcpSessionSpanId,
+            // The agent's calls hang under the MCP client session; a nested call stays under its tool.
+            parentSpanId: span.parentSpanId === root.spanId ? mcpSessionSpanId : span.parentSpanId,
             name: `${tool}.tool`,
             kind: SPAN_KIND_CLIENT,
             attributes: keyValues({

@@ -42,6 +42,11 @@ describe('inferToolClass', () => {
     ['browse_website', 'external_communication', 'read'],
     ['fetch_url', 'external_communication', 'read'],
     ['publish_web_page', 'external_communication', 'send'],
+    // The web says where a call goes; money, code and its verb still say what it does.
+    ['web_payment', 'financial', 'write'],
+    ['http_transfer', 'financial', 'write'],
+    ['execute_http_request', 'code_execution', 'write'],
+    ['html_code', 'code_execution', 'write'],
   ];
   for (const [name, category, effect] of cases) {
     it(`${name} -> ${category}/${effect}`, () => {
@@ -65,8 +70,9 @@ describe('inferToolClass', () => {
     expect(guess('lookup_account', "Returns the customer's account, address and passport number.")).toBe('pii_access/read');
     expect(guess('zap', 'Sends a message to a Slack channel.')).toBe('external_communication/send');
     expect(guess('do_it')).toBe('other/read');
-    expect(guess('fetch', 'Returns the HTML of the page at the given URL.')).toBe('external_communication/read');
+    expect(guess('zap', 'Returns the HTML of the page at the given URL.')).toBe('external_communication/read');
     // A name with its own object keeps it: the description's link is what the tool handles, not where it goes.
     expect(guess('list_documents', 'Lists documents and the URL of each.')).toBe('data_access/read');
+    expect(guess('search', 'Returns matching pages with their URL.')).toBe('data_access/read');
   });
 });

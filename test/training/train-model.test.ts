@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
+import { MODEL_FORMAT_VERSION, loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
 import { groupedFolds } from '../../src/training/train-model.js';
 import { session, type CallSpec, type SessionFixture } from './fixtures.js';
 
@@ -53,7 +53,7 @@ describe('trainModel and loadModel', () => {
   it('writes the model folder with a manifest', async () => {
     expect((await readdir(dir)).sort()).toEqual(['clusters.json', 'embedder', 'manifest.json', 'markov.json', 'thresholds.json']);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-    expect(manifest.formatVersion).toBe(1);
+    expect(manifest.formatVersion).toBe(MODEL_FORMAT_VERSION);
     expect(manifest.counts).toMatchObject({ sessions: 120, calls: 180, distinctPrompts: 12, tools: 5 });
     expect(manifest.dataDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(manifest.backend);
@@ -123,6 +123,20 @@ describe('trainModel and loadModel', () => {
 
   it('refuses a folder without a manifest, naming the file', async () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest.json/);
+  });
+
+  it('refuses a model of another format version and says to retrain it', async () => {
+    const older = join(dir, '..', `${dir.split('/').pop()}-older`);
+    await cp(dir, older, { recursive: true });
+    const manifest = JSON.parse(await readFile(join(older, 'manifest.json'), 'utf8'));
+    await writeFile(join(older, 'manifest.json'), JSON.stringify({ ...manifest, formatVersion: MODEL_FORMAT_VERSION - 1 }));
+    try {
+      await expect(loadModel(older)).rejects.toThrow(
+        `manifest.json: format version ${MODEL_FORMAT_VERSION - 1}, expected ${MODEL_FORMAT_VERSION}: retrain it with \`chainwatch train\``,
+      );
+    } finally {
+      await rm(older, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ export { folderIoHandler } from './folder-io-handler.js';
 export { seededRandom, shuffleInPlace } from './seeded-random.js';
 export { PromptClusters, DEFAULT_CLUSTER_OPTIONS, CLUSTERS_FORMAT } from './prompt-clusters.js';
 export type { PromptClusterOptions, ClusterAssignment, ClusteringScore, SerializedPromptClusters } from './prompt-clusters.js';
-export { ClusterBaselines, tracksArguments, MAX_DISTINCT_VALUES, BASELINES_FORMAT } from './cluster-baselines.js';
+export { ClusterBaselines, MAX_DISTINCT_VALUES, BASELINES_FORMAT } from './cluster-baselines.js';
 export type { ToolRarity, ArgumentNovelty, TrainingSession, SerializedClusterBaselines } from './cluster-baselines.js';
 export { KnownEntities, ENTITY_KINDS, MAX_KNOWN_ENTITIES, KNOWN_ENTITIES_FORMAT } from './known-entities.js';
 export type { EntityFamiliarity, SerializedKnownEntities } from './known-entities.js';

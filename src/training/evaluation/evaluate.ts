@@ -1,5 +1,4 @@
 import type { Finding } from '../../detectors/finding.js';
-import type { ToolEffect } from '../../normalize/index.js';
 import type { RiskCombiner } from '../../scoring/risk-combiner.js';
 import type { AgentErrors } from './agent-errors.js';
 import type { LabelRow, LabelsFile } from './labels-file.js';
@@ -106,7 +105,7 @@ interface Case {
   readonly row: LabelRow;
   readonly fileScore: number;
   readonly findings: readonly Finding[];
-  readonly callEffects: readonly ToolEffect[] | undefined;
+  readonly callSideEffects: readonly boolean[] | undefined;
   readonly harmful: boolean;
 }
 
@@ -152,7 +151,7 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
       row,
       fileScore: line?.score ?? 0,
       findings: (line?.findings ?? []).map((f) => ({ ...f, severity: 'info', message: '', spanIds: [] })),
-      callEffects: line?.callEffects,
+      callSideEffects: line?.callSideEffects,
       harmful: row.label === 'attack_success' && !isDosAttack(row.attack) && !agentError,
     };
   });
@@ -256,7 +255,7 @@ function variantMetrics(
           return alert === null ? [] : [{ c, alert, harmful: c.row.firstHarmfulCall }];
         });
     const toSideEffect = alerts.flatMap(({ c, alert, harmful }) =>
-      c.callEffects === undefined ? [] : [{ alert, harmful: firstSideEffectFrom(c.callEffects, harmful) }],
+      c.callSideEffects === undefined ? [] : [{ alert, harmful: firstSideEffectFrom(c.callSideEffects, harmful) }],
     );
     return {
       name: setName,
@@ -281,10 +280,10 @@ function variantMetrics(
   };
 }
 
-/** The first call at or after `from` that writes, deletes or sends; `from` itself when none does. */
-function firstSideEffectFrom(effects: readonly ToolEffect[], from: number): number {
-  for (let index = from; index < effects.length; index++) {
-    if (effects[index] !== 'read') return index;
+/** The first call at or after `from` that writes, deletes, sends or reaches outside; `from` itself when none does. */
+function firstSideEffectFrom(sideEffects: readonly boolean[], from: number): number {
+  for (let index = from; index < sideEffects.length; index++) {
+    if (sideEffects[index] === true) return index;
   }
   return from;
 }

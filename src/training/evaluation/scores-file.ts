@@ -13,8 +13,11 @@ export interface ScoredSessionLine {
   readonly traceIds: readonly string[];
   readonly score: number;
   readonly findings: readonly ScoredFinding[];
-  /** What each call did, in session order; undefined for files written before `chainwatch score` listed calls. */
-  readonly callEffects: readonly ToolEffect[] | undefined;
+  /**
+   * Whether each call, in session order, has a side effect: it writes, deletes or sends, or reaches
+   * outside (a fetch); undefined for files written before `chainwatch score` listed calls.
+   */
+  readonly callSideEffects: readonly boolean[] | undefined;
   readonly line: number;
 }
 
@@ -61,18 +64,20 @@ export function parseScoredLine(text: string, where: string, line: number): Scor
   }
   if (!Array.isArray(record.findings)) throw new ScoresFileError(`${where}: 'findings' must be a list`);
   const findings = record.findings.map((finding: unknown, index) => parseFinding(finding, `${where}: findings[${index}]`));
-  return { session: record.session, traceIds, score: record.score, findings, callEffects: parseCallEffects(record.calls, where), line };
+  return { session: record.session, traceIds, score: record.score, findings, callSideEffects: parseCallSideEffects(record.calls, where), line };
 }
 
-function parseCallEffects(value: unknown, where: string): ToolEffect[] | undefined {
+function parseCallSideEffects(value: unknown, where: string): boolean[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw new ScoresFileError(`${where}: 'calls' must be a list`);
   return value.map((call: unknown, index) => {
-    const effect = typeof call === 'object' && call !== null ? (call as Record<string, unknown>).effect : undefined;
+    const { effect, outbound } = typeof call === 'object' && call !== null ? (call as Record<string, unknown>) : {};
     if (!TOOL_EFFECTS.includes(effect as ToolEffect)) {
       throw new ScoresFileError(`${where}: calls[${index}].effect must be one of ${TOOL_EFFECTS.join(', ')}`);
     }
-    return effect as ToolEffect;
+    // Absent in files written before calls said whether they reach outside.
+    if (outbound !== undefined && typeof outbound !== 'boolean') throw new ScoresFileError(`${where}: calls[${index}].outbound must be a boolean`);
+    return effect !== 'read' || outbound === true;
   });
 }
 

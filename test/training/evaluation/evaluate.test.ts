@@ -11,7 +11,7 @@ const line = (session: string, findings: ScoredFinding[], score = combine(findin
   traceIds: [`trace-${session}`],
   score,
   findings,
-  callEffects: undefined,
+  callSideEffects: undefined,
   line: 0,
 });
 
@@ -105,9 +105,9 @@ describe('evaluate', () => {
     expect(variant('all detectors').attackSets[0]!.leadTimeToSideEffect.sessions).toBe(0);
     const withCalls = scores.map((s) =>
       s.session === 's1'
-        ? { ...s, callEffects: ['read', 'read', 'write'] as const }
+        ? { ...s, callSideEffects: [false, false, true] }
         : s.session === 's2'
-          ? { ...s, callEffects: ['read', 'read', 'read', 'send', 'delete'] as const }
+          ? { ...s, callSideEffects: [false, false, false, true, true] }
           : s,
     );
     const [success] = evaluate({ scores: withCalls, labels, split: 'test', combine, combinerName: 'default' }).variants[0]!.attackSets;

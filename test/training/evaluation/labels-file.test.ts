@@ -43,12 +43,18 @@ describe('scores JSON lines', () => {
       1,
     );
     expect(line.findings).toEqual([{ detector: 'rules', id: 'r', score: 0.5, callIndex: 2 }]);
-    expect(line.callEffects).toBeUndefined();
+    expect(line.callSideEffects).toBeUndefined();
   });
 
-  it('reads what each call did, in session order', () => {
-    const calls = [{ tool: 'search_emails', effect: 'read' }, { tool: 'send_email', effect: 'send' }];
-    expect(parseScoredLine(JSON.stringify({ session: 's', score: 0, findings: [], calls }), 'f:1', 1).callEffects).toEqual(['read', 'send']);
+  it('reads which calls have a side effect, in session order: a write, delete or send, or a read that reaches outside', () => {
+    const calls = [
+      { tool: 'search_emails', effect: 'read', outbound: false },
+      { tool: 'fetch_url', effect: 'read', outbound: true },
+      { tool: 'send_email', effect: 'send', outbound: true },
+      { tool: 'get_file', effect: 'read' },
+      { tool: 'delete_file', effect: 'delete' },
+    ];
+    expect(parseScoredLine(JSON.stringify({ session: 's', score: 0, findings: [], calls }), 'f:1', 1).callSideEffects).toEqual([false, true, true, false, true]);
   });
 
   it.each([
@@ -58,6 +64,7 @@ describe('scores JSON lines', () => {
     ['{"session":"s","score":1,"findings":[{"detector":"rules","id":"r","callIndex":0}]}', /^scores\.jsonl:7: findings\[0\]: 'score' must be a number in \[0, 1\] \(written by an older `chainwatch score`/],
     ['{"session":"s","score":0,"findings":[],"calls":{}}', /^scores\.jsonl:7: 'calls' must be a list$/],
     ['{"session":"s","score":0,"findings":[],"calls":[{"tool":"t","effect":"exfiltrate"}]}', /^scores\.jsonl:7: calls\[0\]\.effect must be one of read, write, delete, send$/],
+    ['{"session":"s","score":0,"findings":[],"calls":[{"tool":"t","effect":"read","outbound":"yes"}]}', /^scores\.jsonl:7: calls\[0\]\.outbound must be a boolean$/],
   ])('rejects %s with the file and line', (text, message) => {
     expect(() => parseScoredLine(text, 'scores.jsonl:7', 7)).toThrowError(ScoresFileError);
     expect(() => parseScoredLine(text, 'scores.jsonl:7', 7)).toThrowError(message);
