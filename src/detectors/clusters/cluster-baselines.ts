@@ -57,7 +57,8 @@ export const BASELINES_FORMAT = 'chainwatch.cluster-baselines/1';
 
 /**
  * Per prompt cluster: which tools and categories its sessions use, how many calls they make, and which
- * argument values (and value shapes) its side-effecting calls and fetches from outside carry. A global baseline backs each up.
+ * argument values (and value shapes) its side-effecting calls and fetches from outside carry. A global
+ * baseline backs each up.
  */
 export class ClusterBaselines {
   private readonly global: Baseline;

@@ -90,8 +90,9 @@ export const MAX_RESULT_CHARS = 200_000;
  * outside, as `rare-action`, calibrated apart from reads: harm needs an action, while a different read
  * is how another model takes another path), more calls than they make, side-effecting calls and fetches
  * with argument values or value shapes never seen for that argument, such calls naming an address, URL,
- * IBAN or phone number that no training traffic ever mentioned (`unfamiliar-entity`), unexpected actions after a read result worded unlike
- * that tool's normal results (`action-after-unfamiliar-content`), and prompts far from every cluster.
+ * IBAN or phone number that no training traffic ever mentioned (`unfamiliar-entity`), unexpected
+ * actions after a read result worded unlike that tool's normal results
+ * (`action-after-unfamiliar-content`), and prompts far from every cluster.
  */
 export function createClusterDetector(options: ClusterDetectorOptions): Detector<ClusterState> {
   const { baselines, resolvePrompt, knownEntities, resultVocabulary } = options;

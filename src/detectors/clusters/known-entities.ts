@@ -35,8 +35,8 @@ export const KNOWN_ENTITIES_FORMAT = 'chainwatch.known-entities/1';
 /**
  * The addresses, URLs, IBANs and phone numbers that normal traffic mentions anywhere (prompts, call
  * arguments, tool results): the deployment's known world. A side-effecting call or fetch that names an
- * entity outside it sends to, pays, links or visits someone normal traffic never dealt with. Entities are kept as
- * truncated SHA-256 hashes, so the model file holds no addresses.
+ * entity outside it sends to, pays, links or visits someone normal traffic never dealt with. Entities
+ * are kept as truncated SHA-256 hashes, so the model file holds no addresses.
  */
 export class KnownEntities {
   private readonly kinds: Map<ValueKind, KindStats>;
