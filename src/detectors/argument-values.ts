@@ -75,6 +75,19 @@ function classify(text: string): { kind: ValueKind; shape: string } | undefined 
   return undefined;
 }
 
+/** The raw strings of a call's arguments, depth-first, at most `max` of them: where copied or planted text would be. */
+export function argumentStrings(args: unknown, max: number): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (out.length >= max || depth > MAX_DEPTH) return;
+    if (typeof value === 'string') out.push(value);
+    else if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
+    else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) visit(item, depth + 1);
+  };
+  visit(args, 0);
+  return out;
+}
+
 /** E-mail addresses, URLs and IBANs inside free text. */
 export function entities(text: string): Array<{ value: string; kind: ValueKind; shape: string }> {
   const found: Array<{ value: string; kind: ValueKind; shape: string }> = [];

@@ -1,10 +1,10 @@
 import type { ToolCallEvent } from '../normalize/events.js';
+import { argumentStrings } from './argument-values.js';
 
 /** A whole string that is an address on the network: a scheme the web uses, or a `www.` host. */
 const WHOLE_URL = /^(?:(?:https?|ftp|wss?):\/\/|www\.)\S+$/i;
-/** Bounds on the arguments searched, as for argument values. */
+/** Argument strings searched, as many as argument values are taken. */
 const MAX_STRINGS = 64;
-const MAX_DEPTH = 6;
 
 /**
  * A call that reaches outside the organisation: its class is outbound (it sends, or fetches), or it is a
@@ -25,16 +25,5 @@ export function isConsequential(event: ToolCallEvent): boolean {
  * message body) is what the call handles, not its destination. Long URLs count: data rides in them.
  */
 function addressedByUrl(args: unknown): boolean {
-  let budget = MAX_STRINGS;
-  const visit = (value: unknown, depth: number): boolean => {
-    if (budget <= 0 || depth > MAX_DEPTH) return false;
-    if (typeof value === 'string') {
-      budget--;
-      return WHOLE_URL.test(value.trim());
-    }
-    if (value === null || typeof value !== 'object') return false;
-    const items = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
-    return items.some((item) => visit(item, depth + 1));
-  };
-  return visit(args, 0);
+  return argumentStrings(args, MAX_STRINGS).some((text) => WHOLE_URL.test(text.trim()));
 }

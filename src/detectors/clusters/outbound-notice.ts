@@ -1,6 +1,6 @@
 import type { ToolCallEvent } from '../../normalize/events.js';
 import type { SessionView } from '../../session/session-view.js';
-import { argumentValues } from '../argument-values.js';
+import { argumentStrings, argumentValues } from '../argument-values.js';
 import { MAX_RESULT_CHARS } from './cluster-detector.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
 
@@ -21,6 +21,8 @@ const SHARED_RUN_WORDS = 4;
 const MAX_TEXT_WORDS = 400;
 /** Shorter plain values ('yes', a small count) say nothing about where they came from. */
 const MIN_VALUE_CHARS = 4;
+/** Argument strings compared. */
+const MAX_STRINGS = 32;
 const WORD = /[\p{L}\p{N}]+(?:[@._%+'-][\p{L}\p{N}]+)*/gu;
 
 /**
@@ -73,7 +75,7 @@ function judgeNothingRead(session: SessionView, index: number, event: ToolCallEv
   const codes = new Set<string>();
   const runs = new Set<string>();
   const runStarts = new Set<string>();
-  for (const text of strings(args)) {
+  for (const text of argumentStrings(args, MAX_STRINGS)) {
     const words = wordsOf(text).slice(0, MAX_TEXT_WORDS);
     for (const word of words) if (word.length >= MIN_VALUE_CHARS && /\p{N}/u.test(word) && !fromPrompt(word)) codes.add(word);
     for (let i = 0; i + SHARED_RUN_WORDS <= words.length; i++) {
@@ -104,13 +106,4 @@ function judgeNothingRead(session: SessionView, index: number, event: ToolCallEv
 
 function wordsOf(text: string): string[] {
   return text.toLowerCase().match(WORD) ?? [];
-}
-
-/** The strings of the arguments (bounded): where copied content would be. */
-function strings(value: unknown, depth = 0, out: string[] = []): string[] {
-  if (depth > 6 || out.length >= 32) return out;
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const item of value) strings(item, depth + 1, out);
-  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) strings(item, depth + 1, out);
-  return out;
 }
