@@ -6,10 +6,11 @@ import { riskCombiner } from '../scoring/risk-combiner.js';
 import { loadModel } from '../training/load-model.js';
 import { readAgentErrors } from '../training/evaluation/agent-errors.js';
 import { evaluate } from '../training/evaluation/evaluate.js';
-import type { EvaluationResult } from '../training/evaluation/evaluate.js';
+import type { EvaluationResult, ModelThreshold } from '../training/evaluation/evaluate.js';
 import { readLabelsFile } from '../training/evaluation/labels-file.js';
 import { findFonts, renderEvaluationPlots } from '../training/evaluation/plots.js';
 import { renderReport, renderSummary } from '../training/evaluation/report-markdown.js';
+import type { RowCondition } from '../training/evaluation/row-selection.js';
 import { readScoresFile } from '../training/evaluation/scores-file.js';
 import { createProgress } from './progress.js';
 
@@ -21,6 +22,8 @@ export interface EvaluateCommandOptions {
   /** The model folder the scores came from: its calibrated combiner re-combines findings. */
   readonly model?: string;
   readonly split?: string;
+  /** Only label rows whose fields hold these values. */
+  readonly where?: readonly RowCondition[];
   /** The scored traces, to find the sessions that ended on an agent error. */
   readonly traces?: readonly string[];
   readonly title?: string;
@@ -39,7 +42,7 @@ export interface EvaluateCommandResult {
 export async function evaluateScoreFile(options: EvaluateCommandOptions): Promise<EvaluateCommandResult> {
   const { logger } = options;
   const [labels, scores] = await Promise.all([readLabelsFile(options.labels), readScoresFile(options.scores)]);
-  const { combine, combinerName } = await combinerFor(options.model, logger);
+  const { combine, combinerName, modelThresholds } = await combinerFor(options.model, logger);
   let agentErrors;
   if (options.traces !== undefined && options.traces.length > 0) {
     const progress = createProgress(options.showProgress, 'finding agent errors');
@@ -50,9 +53,11 @@ export async function evaluateScoreFile(options: EvaluateCommandOptions): Promis
     scores,
     labels,
     ...(options.split !== undefined ? { split: options.split } : {}),
+    ...(options.where !== undefined ? { where: options.where } : {}),
     combine,
     combinerName,
     ...(agentErrors !== undefined ? { agentErrors } : {}),
+    ...(modelThresholds !== undefined ? { modelThresholds } : {}),
   });
   if (result.counts.recombinationMismatches > 0) {
     logger.warn(
@@ -85,11 +90,19 @@ export async function evaluateScoreFile(options: EvaluateCommandOptions): Promis
   return { result, summary: renderSummary(result), files };
 }
 
-async function combinerFor(model: string | undefined, logger: Logger): Promise<{ combine: RiskCombiner; combinerName: string }> {
+async function combinerFor(
+  model: string | undefined,
+  logger: Logger,
+): Promise<{ combine: RiskCombiner; combinerName: string; modelThresholds?: ModelThreshold[] }> {
   if (model === undefined) return { combine: riskCombiner(), combinerName: 'the default combiner (no --model)' };
   const loaded = await loadModel(model, (message) => logger.info({ model }, message));
+  const { alert, operatingPoints } = loaded.thresholds;
   return {
     combine: (findings, upTo) => loaded.combine(upTo === undefined ? findings : findings.filter((f) => f.callIndex <= upTo)).risk,
     combinerName: `the calibrated combiner of ${model}`,
+    modelThresholds: [
+      ...operatingPoints.filter((p) => p.fpr !== alert.targetFpr).map((p) => ({ targetFpr: p.fpr, threshold: p.threshold, alert: false })),
+      { targetFpr: alert.targetFpr, threshold: alert.threshold, alert: true },
+    ].sort((a, b) => a.targetFpr - b.targetFpr),
   };
 }

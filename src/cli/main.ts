@@ -8,6 +8,8 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { configFromEnv, resolveConfig } from '../config/service-config.js';
 import { checkRuleFiles } from '../detectors/rules/index.js';
 import { BUNDLED_RULES } from '../service/detection-setup.js';
+import { parseRowCondition } from '../training/evaluation/row-selection.js';
+import type { RowCondition } from '../training/evaluation/row-selection.js';
 import { ENTERPRISE_MCP_DEFAULTS, generateDataset } from '../training/generator/index.js';
 import { scoreTraceFiles } from './score-command.js';
 import { trainFromTraceFiles } from './train-command.js';
@@ -40,6 +42,14 @@ function share(value: string): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function collectCondition(value: string, previous: RowCondition[]): RowCondition[] {
+  try {
+    return [...previous, parseRowCondition(value)];
+  } catch {
+    throw new InvalidArgumentError('expected column=value (e.g. suite=travel)');
+  }
 }
 
 interface DetectionFlags {
@@ -163,7 +173,8 @@ program
   .option('--target-fpr <rate>', 'share of normal sessions allowed above the alert threshold', rate, 0.01)
   .option('--labels <file>', 'labels CSV (session,label[,split,...]): train only on sessions labelled benign')
   .option('--split <name>', 'with --labels: only rows of this split (e.g. train)')
-  .action(async (flags: { traces: string[]; out: string; catalog?: string; targetFpr: number; labels?: string; split?: string }) => {
+  .option('--where <column=value>', 'with --labels: only rows whose column holds the value (repeatable, all must hold)', collectCondition, [])
+  .action(async (flags: { traces: string[]; out: string; catalog?: string; targetFpr: number; labels?: string; split?: string; where: RowCondition[] }) => {
     const env = configFromEnv(process.env);
     const config = resolveConfig({ ...env, sessionIdleTtlMs: 0 });
     const logger = pino({ level: config.logLevel }, pino.destination(2));
@@ -174,6 +185,7 @@ program
       targetFpr: flags.targetFpr,
       ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
       ...(flags.split !== undefined ? { split: flags.split } : {}),
+      where: flags.where,
       config,
       logger,
       showProgress: true,
@@ -194,9 +206,10 @@ program
   .option('--out <dir>', 'write report.md, metrics.json and plots (SVG and PNG) here')
   .option('--model <dir>', 'the model folder the scores came from: its combiner re-combines findings for the ablation')
   .option('--split <name>', 'only label rows of this split, when the labels have a split column (all: every row)', 'test')
+  .option('--where <column=value>', 'only label rows whose column holds the value (repeatable, all must hold)', collectCondition, [])
   .option('--traces <file...>', 'the scored traces: to find sessions that ended on an agent error (left out in one variant)')
   .option('--title <text>', 'report title')
-  .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split: string; traces?: string[]; title?: string }) => {
+  .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split: string; where: RowCondition[]; traces?: string[]; title?: string }) => {
     const env = configFromEnv(process.env);
     const logger = pino({ level: resolveConfig(env).logLevel }, pino.destination(2));
     const result = await evaluateScoreFile({ ...flags, logger, showProgress: true });

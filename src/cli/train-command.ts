@@ -7,6 +7,8 @@ import type { Session } from '../session/session.js';
 import { createPipeline } from '../service/pipeline.js';
 import { readLabelsFile } from '../training/evaluation/labels-file.js';
 import type { LabelsFile } from '../training/evaluation/labels-file.js';
+import { selectRows } from '../training/evaluation/row-selection.js';
+import type { RowCondition, RowSelection } from '../training/evaluation/row-selection.js';
 import type { NormalizedSession } from '../training/replay-session.js';
 import { trainModel } from '../training/train-model.js';
 import type { TrainModelOptions, TrainModelResult } from '../training/train-model.js';
@@ -18,9 +20,10 @@ export interface TrainCommandOptions {
   /** Tool catalog YAML; '' infers every tool's class from its name, as `score` does without one. */
   readonly catalog: string;
   readonly targetFpr: number;
-  /** With `split`: train only on the sessions labelled benign in that split. */
+  /** Train only on the sessions labelled benign (in that `split`, with those `where` fields). */
   readonly labels?: string;
   readonly split?: string;
+  readonly where?: readonly RowCondition[];
   /** Session assembly settings (limits, store size); detection settings are not used. */
   readonly config: ServiceConfig;
   readonly logger: Logger;
@@ -47,18 +50,16 @@ export interface TrainSummary {
  * keeps the normal ones, and trains a model folder from them.
  */
 export async function trainFromTraceFiles(options: TrainCommandOptions): Promise<TrainSummary> {
-  if (options.split !== undefined && options.labels === undefined) throw new Error('--split needs --labels');
+  const conditions = [...(options.split !== undefined ? [{ column: 'split', value: options.split }] : []), ...(options.where ?? [])];
+  if (conditions.length > 0 && options.labels === undefined) throw new Error(`${options.split !== undefined ? '--split' : '--where'} needs --labels`);
   const labels = options.labels === undefined ? undefined : await readLabelsFile(options.labels);
-  const split = options.split;
-  if (labels !== undefined && split !== undefined && !labels.rows.some((row) => row.split === split)) {
-    throw new Error(`${labels.path}: no row has split '${split}'`);
-  }
+  const selection = labels === undefined ? undefined : selectRows(labels, conditions);
   const catalog = options.catalog === '' ? new ToolCatalog() : await loadToolCatalog(options.catalog);
-  const { training, assembled, lines, badLines, unlabelled } = await assembleSessions(options, catalog, labels, split);
+  const { training, assembled, lines, badLines, unlabelled } = await assembleSessions(options, catalog, labels, selection);
   if (training.length < 2) {
     throw new Error(
       `only ${training.length} training session${training.length === 1 ? '' : 's'} in ${options.traces.join(', ')}` +
-        (labels === undefined ? '' : ` labelled benign${split === undefined ? '' : ` with split '${split}'`} in ${labels.path}`),
+        (labels === undefined ? '' : ` labelled benign${selection?.description ? ` with ${selection.description}` : ''} in ${labels.path}`),
     );
   }
   const stages = createStageProgress(options.showProgress);
@@ -95,7 +96,7 @@ async function assembleSessions(
   options: TrainCommandOptions,
   catalog: ToolCatalog,
   labels: LabelsFile | undefined,
-  split: string | undefined,
+  selection: RowSelection | undefined,
 ): Promise<Assembled> {
   const { logger } = options;
   const pipeline = createPipeline({ config: options.config, catalog, detectors: [], sink: SILENT_SINK, logger });
@@ -107,7 +108,7 @@ async function assembleSessions(
     if (labels !== undefined) {
       const row = labelOf(session, labels);
       if (row === undefined) unlabelled++;
-      if (row === undefined || row.label !== 'benign' || (split !== undefined && row.split !== split)) return;
+      if (row === undefined || row.label !== 'benign' || selection?.matches(row) === false) return;
     }
     training.push({ id: session.id, prompt: session.prompt, calls: session.calls.map((call) => call.event) });
   });

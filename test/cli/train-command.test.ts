@@ -153,22 +153,48 @@ describe('chainwatch train, score and evaluate', () => {
     expect(result.variants[0]!.name).toBe('all detectors');
     expect(result.variants.map((v) => v.name)).toContain('without rules');
     expect(text).toMatch(/targets met: \d+\/10/);
+    // The model was trained at a 5% target: its alert threshold and the other operating points are measured too.
+    expect(result.atModelThresholds.map((t) => [t.targetFpr, t.alert])).toEqual([[0.001, false], [0.005, false], [0.01, false], [0.02, false], [0.05, true]]);
+    const thresholds = JSON.parse(await readFile(path.join(modelDir, 'thresholds.json'), 'utf8'));
+    expect(result.atModelThresholds.find((t) => t.alert)!.threshold).toBe(thresholds.alert.threshold);
+    expect(text).toMatch(/at the model's alert +threshold [\d.]+ \(5\.0% of training\)/);
     expect([...files].sort()).toEqual(
       ['metrics.json', 'report.md', ...['roc', 'roc-log', 'roc-harmful', 'roc-harmful-log', 'roc-with-harmful-call', 'roc-with-harmful-call-log', 'score-distribution'].flatMap((n) => [`${n}.svg`, `${n}.png`])].sort(),
     );
     const report = await readFile(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('# tiny');
     expect(report).toContain('| all detectors |');
+    expect(report).toContain("## At the model's own thresholds");
+    expect(report).toMatch(/\| 5\.0% \(alert\) \| [\d.]+ \| [\d.]+% \|/);
     expect(report).toContain('![roc](roc.svg) ([PNG](roc.png))');
     const png = await readFile(path.join(out, 'roc.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(await readFile(path.join(out, 'roc.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*false-positive rate/);
   }, 30_000);
 
+  it('selects the training rows by any label column with --where', async () => {
+    const selected = await trainFromTraceFiles({
+      traces: [traces],
+      out: path.join(dir, 'model-where'),
+      catalog,
+      targetFpr: 0.05,
+      labels,
+      where: [{ column: 'split', value: 'test' }],
+      config,
+      logger,
+      showProgress: false,
+      training: train,
+    });
+    // The eight benign test sessions; the attacked ones in that split are never trained on.
+    expect(selected).toMatchObject({ sessions: 38, trainingSessions: 8 });
+  }, 30_000);
+
   it('refuses a split without labels, an unknown split and too few sessions, saying why', async () => {
     const base = { traces: [traces], out: path.join(dir, 'unused'), catalog: '', targetFpr: 0.01, config, logger, showProgress: false };
     await expect(trainFromTraceFiles({ ...base, split: 'train' })).rejects.toThrow('--split needs --labels');
     await expect(trainFromTraceFiles({ ...base, labels, split: 'dev' })).rejects.toThrow(`${labels}: no row has split 'dev'`);
+    await expect(trainFromTraceFiles({ ...base, where: [{ column: 'label', value: 'benign' }] })).rejects.toThrow('--where needs --labels');
+    await expect(trainFromTraceFiles({ ...base, labels, where: [{ column: 'team', value: 'a' }] })).rejects.toThrow(`${labels}: no column 'team' to select rows by`);
     const one = path.join(dir, 'one.csv');
     await writeFile(one, 'session,label,split\ntrain-0,benign,train\ntrain-1,attack_failed,train\n');
     await expect(trainFromTraceFiles({ ...base, labels: one, split: 'train' })).rejects.toThrow(

@@ -1,11 +1,13 @@
 export { evaluate, isDosAttack, REPORTED_FPRS, TARGETS } from './evaluate.js';
-export type { AttackSetMetrics, EvaluationInput, EvaluationResult, GroupRate, TargetCheck, VariantMetrics } from './evaluate.js';
+export type { AttackSetMetrics, EvaluationInput, EvaluationResult, GroupRate, ModelThreshold, ModelThresholdMetrics, TargetCheck, VariantMetrics } from './evaluate.js';
 export { rocAuc, rocCurve, operatingPoint, shareAbove } from './metrics.js';
 export type { OperatingPoint, RocPoint } from './metrics.js';
 export { alertCallIndex, leadTime } from './lead-time.js';
 export type { LeadTime } from './lead-time.js';
 export { readLabelsFile, parseLabels, LabelsFileError, SESSION_LABELS } from './labels-file.js';
 export type { LabelRow, LabelsFile, SessionLabel } from './labels-file.js';
+export { parseRowCondition, selectRows } from './row-selection.js';
+export type { RowCondition, RowSelection } from './row-selection.js';
 export { readScoresFile, parseScoredLine, ScoresFileError } from './scores-file.js';
 export type { ScoredFinding, ScoredSessionLine } from './scores-file.js';
 export { readAgentErrors } from './agent-errors.js';

@@ -18,6 +18,8 @@ export interface LabelRow {
   readonly attack: string;
   /** The session's trace id, '' when not given: the only link for spans without a session attribute. */
   readonly trace: string;
+  /** Every column of the row by its header name, trimmed: for selecting rows (`--where`). */
+  readonly fields: Readonly<Record<string, string>>;
   /** 1-based line of the row in the file, for messages. */
   readonly line: number;
 }
@@ -38,7 +40,7 @@ const REQUIRED_COLUMNS = ['session', 'label'] as const;
 
 /**
  * Reads a labels CSV (`session,label` plus optional `split`, `inj_seen`, `first_harmful_call`,
- * `pipeline`, `attack`, `trace`, any others ignored). Every problem names the file and line.
+ * `pipeline`, `attack`, `trace`, any others kept as plain fields). Every problem names the file and line.
  */
 export async function readLabelsFile(path: string): Promise<LabelsFile> {
   let text: string;
@@ -89,6 +91,7 @@ export function parseLabels(text: string, path: string): LabelsFile {
       pipeline: cell(at.pipeline),
       attack: cell(at.attack),
       trace: cell(at.trace).toLowerCase(),
+      fields: Object.fromEntries(header.map((name, index) => [name, cell(index)])),
       line,
     };
     const earlier = sessions.get(session);

@@ -44,7 +44,7 @@ export function renderReport(result: EvaluationResult, context: ReportContext): 
   const c = result.counts;
   const out: string[] = [];
   out.push(`# ${context.title}`, '');
-  out.push(`Scores: \`${context.scoresPath}\`; labels: \`${context.labelsPath}\` (split: ${result.split}). Findings re-combined with ${result.combinerName}.`, '');
+  out.push(`Scores: \`${context.scoresPath}\`; labels: \`${context.labelsPath}\` (split: ${result.split}${result.where.map((c) => `; ${c.column} = ${c.value}`).join('')}). Findings re-combined with ${result.combinerName}.`, '');
   out.push('## Sessions', '');
   out.push('| population | sessions |', '|---|---|');
   out.push(`| benign | ${c.benign} |`);
@@ -84,6 +84,8 @@ export function renderReport(result: EvaluationResult, context: ReportContext): 
     out.push(`### ${name} (${positives}) vs benign (${c.benign})`, '', variantTable(result, index), '');
   });
 
+  if (result.atModelThresholds.length > 0) out.push(...modelThresholdSection(result), '');
+
   if (result.byAttack.length > 0) {
     out.push('## By attack (all detectors, 1% FPR threshold)', '', '| attack / label | sessions | flagged |', '|---|---|---|');
     for (const g of result.byAttack) out.push(`| ${g.group} | ${g.sessions} | ${percent(g.flagged)} |`);
@@ -103,6 +105,32 @@ export function renderReport(result: EvaluationResult, context: ReportContext): 
   return `${out.join('\n').trimEnd()}\n`;
 }
 
+/**
+ * All detectors at the thresholds the model set on its training traffic, without labels: what a
+ * deployment alerts at, and how far the realised false-positive rate drifts from its target on new traffic.
+ */
+function modelThresholdSection(result: EvaluationResult): string[] {
+  const sets = result.variants[0]?.attackSets.map((s) => s.name) ?? [];
+  const lines = [
+    "## At the model's own thresholds",
+    '',
+    'The thresholds above are set on the evaluated benign sessions, with their labels. A deployment has no labels: it alerts at the ' +
+      "thresholds the model set on its benign training traffic (`thresholds.json`; the alert threshold is where a session's level becomes " +
+      '`high` and sampling escalates). This is how those thresholds do on the evaluated sessions; "FPR benign" is the realised rate ' +
+      'against the target set in training. Lead time as above, over the detected attack_success sessions.',
+    '',
+    `| target FPR (training) | threshold | FPR benign | ${sets.map((name) => `TPR ${name}`).join(' | ')} | FPR attack_failed | FPR attack_failed, inj_seen | alert in time | alert before the side effect |`,
+    `|---|---|---|${sets.map(() => '---|').join('')}---|---|---|---|`,
+  ];
+  for (const t of result.atModelThresholds) {
+    lines.push(
+      `| ${percent(t.targetFpr)}${t.alert ? ' (alert)' : ''} | ${fixed(t.threshold)} | ${percent(t.benignFpr)} | ${t.tpr.map((tpr) => percent(tpr)).join(' | ')} | ` +
+        `${percent(t.failedFpr)} | ${percent(t.injSeenFailedFpr)} | ${inTime(t.leadTime)} | ${inTime(t.leadTimeToSideEffect)} |`,
+    );
+  }
+  return lines;
+}
+
 /** A few lines for the terminal. */
 export function renderSummary(result: EvaluationResult): string {
   const lines: string[] = [];
@@ -116,6 +144,14 @@ export function renderSummary(result: EvaluationResult): string {
         `  (harmful-only AUC ${fixed(harmful?.auc ?? Number.NaN)}, TPR@1% ${percent(harmful?.operatingPoints.find((p) => p.targetFpr === 0.01)?.tpr ?? Number.NaN)})` +
         `  FPR failed/inj_seen ${percent(variant.injSeenFailedFpr)}  in time ${percent(set.leadTime.share)}` +
         ` (before the side effect ${percent(set.leadTimeToSideEffect.share)})`,
+    );
+  }
+  const alert = result.atModelThresholds.find((t) => t.alert);
+  if (alert !== undefined) {
+    lines.push(
+      `${"at the model's alert".padEnd(26)} threshold ${fixed(alert.threshold)} (${percent(alert.targetFpr)} of training): FPR benign ${percent(alert.benignFpr)}` +
+        `  TPR ${percent(alert.tpr[0] ?? Number.NaN)} (harmful-only ${percent(alert.tpr[1] ?? Number.NaN)})  FPR failed/inj_seen ${percent(alert.injSeenFailedFpr)}` +
+        `  in time ${percent(alert.leadTime.share)}`,
     );
   }
   const met = result.targets.filter((t) => t.met).length;

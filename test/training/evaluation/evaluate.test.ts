@@ -121,4 +121,31 @@ describe('evaluate', () => {
     const withErrors = evaluate({ scores, labels, split: 'test', combine, combinerName: 'default', agentErrors: { sessions: new Set(['s1']), traces: new Set() } });
     expect(withErrors.counts).toMatchObject({ attackSuccessHarmful: 1, agentErrors: 1 });
   });
+
+  it('measures the model\'s own thresholds, set on training traffic, against the evaluated sessions', () => {
+    expect(result.atModelThresholds).toEqual([]);
+    const modelThresholds = [
+      { targetFpr: 0.01, threshold: 0.6, alert: true },
+      { targetFpr: 0.05, threshold: 0.4, alert: false },
+    ];
+    const [alert, looser] = evaluate({ scores, labels, split: 'test', combine, combinerName: 'default', modelThresholds }).atModelThresholds;
+    // Benign 0, .5, .5, .75: one of four above .6, three above .4; attack_success .875, .875, .9375 all above.
+    expect(alert).toMatchObject({ targetFpr: 0.01, threshold: 0.6, alert: true, benignFpr: 0.25, tpr: [1, 1, 1] });
+    // f1 (.75, inj_seen) is above both; f2 (0) is not.
+    expect(alert).toMatchObject({ failedFpr: 0.5, injSeenFailedFpr: 1 });
+    // At .6 s1 alerts at call 1 (harmful at 2), s2 at call 3 (harmful at 1).
+    expect(alert!.leadTime).toEqual({ sessions: 2, inTime: 1, share: 0.5, medianCallsAhead: -0.5 });
+    expect(looser!.benignFpr).toBe(0.75);
+  });
+
+  it('evaluates only the rows a --where selects', () => {
+    const suites = parseLabels(
+      ['session,label,split,suite', 'b1,benign,test,x', 'b2,benign,test,y', 's1,attack_success,test,x', 's2,attack_success,test,y'].join('\n'),
+      'suites.csv',
+    );
+    const selected = evaluate({ scores, labels: suites, combine, combinerName: 'default', where: [{ column: 'suite', value: 'y' }] });
+    expect(selected.counts).toMatchObject({ labelled: 2, benign: 1, attackSuccess: 1 });
+    expect(selected.where).toEqual([{ column: 'suite', value: 'y' }]);
+    expect(() => evaluate({ scores, labels: suites, combine, combinerName: 'default', where: [{ column: 'suite', value: 'z' }] })).toThrow("suites.csv: no row has suite 'z'");
+  });
 });
