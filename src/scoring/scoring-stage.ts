@@ -85,6 +85,11 @@ export class ScoringStage implements EventConsumer {
     signals: 0,
     attestationsUnchecked: 0,
   };
+  /**
+   * Sessions that left memory once over (idle, or pushed out), by their final level: against the model's
+   * target, the share at `high` or above says whether its calibration still fits the traffic.
+   */
+  readonly completedByLevel: Record<RiskLevel, number> = { none: 0, low: 0, medium: 0, high: 0, critical: 0 };
   /** Trace -> the strongest session key seen on it, so that its other spans join that session. */
   private readonly traceAliases: LRUCache<string, TraceAlias>;
   private readonly escalated = new Set<Session>();
@@ -96,6 +101,8 @@ export class ScoringStage implements EventConsumer {
     options.store.onEvict((session, reason) => {
       this.escalated.delete(session);
       if (reason === 'idle' && !session.ended) this.settleQuiet(session);
+      // Closing the store at shutdown cuts sessions short: not an outcome.
+      if (reason !== 'closed') this.completedByLevel[session.level]++;
     });
   }
 

@@ -160,6 +160,7 @@ export async function startChainwatchService(
       natsSink,
       riskStore,
       ...(setup.attestations !== undefined ? { attestations: setup.attestations } : {}),
+      ...(setup.alertTargetFpr !== undefined ? { alertTargetFpr: setup.alertTargetFpr } : {}),
     });
 
     let ready = false;

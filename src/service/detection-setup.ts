@@ -26,6 +26,8 @@ export interface DetectionSetup {
   readonly levels: LevelThresholds;
   /** Escalation thresholds on the calibrated risk, when a model sets them. */
   readonly escalation: EscalationOptions;
+  /** The share of normal sessions the model's alert threshold lets through (its training target); absent without a model. */
+  readonly alertTargetFpr?: number;
   /** Verifies session attestations, when a JWKS is configured. */
   readonly attestations?: AttestationVerifier;
   /** The JWKS the attestations are checked against; `watch()` takes rotated keys without a restart. */
@@ -69,6 +71,7 @@ export async function loadDetectionSetup(
   let combine = riskCombiner();
   let levels = DEFAULT_LEVEL_THRESHOLDS;
   let escalation = config.escalation;
+  let alertTargetFpr: number | undefined;
   const modelDir = !config.useModel ? '' : config.modelDir !== '' ? config.modelDir : existsSync(join(BUNDLED_MODEL, 'manifest.json')) ? BUNDLED_MODEL : '';
   if (modelDir !== '') {
     const model = await loadModel(modelDir, (message) => logger.info({ model: modelDir }, message));
@@ -76,6 +79,7 @@ export async function loadDetectionSetup(
     combine = (findings, upToCallIndex) =>
       model.combine(upToCallIndex === undefined ? findings : findings.filter((f) => f.callIndex <= upToCallIndex)).risk;
     levels = calibratedLevels(model.alertThreshold);
+    alertTargetFpr = model.thresholds.alert.targetFpr;
     escalation = { ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium };
   } else {
     logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
@@ -111,6 +115,7 @@ export async function loadDetectionSetup(
     combine,
     levels,
     escalation,
+    ...(alertTargetFpr !== undefined ? { alertTargetFpr } : {}),
     ...(attestations !== undefined ? { attestations } : {}),
     ...(keyRing !== undefined ? { keyRing } : {}),
     async close() {

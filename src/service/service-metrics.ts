@@ -23,6 +23,8 @@ export function registerServiceMetrics(
     readonly natsSink?: NatsScoreSink;
     readonly riskStore?: KvRiskStore;
     readonly attestations?: { readonly counters: object };
+    /** The model's alert target, to compare the completed sessions' alert share with. */
+    readonly alertTargetFpr?: number;
   },
 ): void {
   const { ingest, scoring, store } = parts.pipeline;
@@ -41,6 +43,20 @@ export function registerServiceMetrics(
   metrics.counter('chainwatch_attestations_unchecked_total', 'attestations not verified because the verifier was saturated (the session kept its trust)', () => scoring.counters.attestationsUnchecked);
   metrics.gauge('chainwatch_live_sessions', 'sessions held in memory', () => store.size);
   metrics.labelledCounter('chainwatch_session_evictions_total', 'sessions evicted from memory, by reason', 'reason', () => store.evictions);
+  metrics.labelledCounter(
+    'chainwatch_sessions_completed_total',
+    'sessions over (idle or pushed out of memory), by final risk level; high and critical are above the alert threshold',
+    'level',
+    () => scoring.completedByLevel,
+  );
+  const target = parts.alertTargetFpr;
+  if (target !== undefined) {
+    metrics.gauge(
+      'chainwatch_model_alert_target_ratio',
+      "the share of normal sessions the model's alert threshold was set to let through: compare the completed sessions' high+critical share",
+      () => target,
+    );
+  }
   for (const detector of parts.detectors) {
     if (!('stats' in detector) || typeof detector.stats !== 'object' || detector.stats === null) continue;
     const stats = detector.stats;

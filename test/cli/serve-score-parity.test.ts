@@ -149,4 +149,11 @@ describe('serve and score agree', () => {
     );
     for (const [id, scored] of offline) expect({ id, ...served.get(id) }).toEqual({ id, ...comparable(scored) });
   }, 60_000);
+
+  it("exposes the model's alert target beside the completed sessions' levels, to watch its calibration", async () => {
+    const response = await fetch(`http://127.0.0.1:${service.apiPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = await response.text();
+    expect(text).toMatch(/^chainwatch_model_alert_target_ratio 0\.01$/m);
+    expect(text).toContain('# TYPE chainwatch_sessions_completed_total counter');
+  });
 });

@@ -234,6 +234,23 @@ describe('ScoringStage', () => {
     expect(store.peek('session-1')).toBeUndefined();
     expect(sink.alerts.map((a) => [a.session, a.finding.id])).toEqual([['session-1', 'logging-left-off']]);
     expect(sink.scores.at(-1)).toMatchObject({ session: 'session-1', level: 'critical' });
+    expect(scoring.completedByLevel).toEqual({ none: 0, low: 0, medium: 0, high: 0, critical: 1 });
+  });
+
+  it('counts the sessions that are over by their final level, not those cut short by shutdown', () => {
+    const { scoring, store } = stage({ maxSessions: 2 });
+    const session = (id: string, at: number, exfiltrate: boolean) => [
+      toolCallEvent({ sessionId: id, tool: 'query_customer_pii', toolClass: pii, startTimeMs: at }),
+      ...(exfiltrate ? [toolCallEvent({ sessionId: id, tool: 'post_to_slack', toolClass: send, startTimeMs: at + 10 })] : []),
+    ];
+    scoring.consume(session('a', t0, true));
+    scoring.consume(session('b', t0 + 100, false));
+    // A third and fourth session push the two older ones out of memory.
+    scoring.consume(session('c', t0 + 200, false));
+    scoring.consume(session('d', t0 + 300, true));
+    expect(scoring.completedByLevel).toMatchObject({ none: 1, critical: 1 });
+    store.clear();
+    expect(scoring.completedByLevel).toEqual({ none: 1, low: 0, medium: 0, high: 0, critical: 1 });
   });
 });
 
