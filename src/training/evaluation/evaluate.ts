@@ -240,7 +240,7 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
       recombinationMismatches,
     },
     variants,
-    atModelThresholds: modelThresholdMetrics(input.modelThresholds ?? [], cases, recombinationMismatches === 0 ? (c) => [...c.findings] : undefined, combine),
+    atModelThresholds: modelThresholdMetrics(input.modelThresholds ?? [], cases, recombinationMismatches === 0 ? (c) => c.findings : undefined, combine),
     targets: targetChecks(all),
     byAttack: groupRates([...success, ...failed], (c) => `${c.row.attack || '(none)'} / ${c.row.label}`, flagged),
     byPipeline: [...new Set(cases.map((c) => c.row.pipeline).filter((p) => p !== ''))].sort().map((pipeline) => {
@@ -276,7 +276,7 @@ function variantMetrics(
   detectors: readonly string[],
   cases: readonly Case[],
   scores: readonly number[],
-  findingsOf: ((c: Case) => Finding[]) | undefined,
+  findingsOf: ((c: Case) => readonly Finding[]) | undefined,
   combine: RiskCombiner,
 ): { variant: VariantMetrics; curves: Array<{ variant: string; attackSet: string; points: RocPoint[] }> } {
   const population = byPopulation(cases, scores);
@@ -305,7 +305,7 @@ function variantMetrics(
 function modelThresholdMetrics(
   thresholds: readonly ModelThreshold[],
   cases: readonly Case[],
-  findingsOf: ((c: Case) => Finding[]) | undefined,
+  findingsOf: ((c: Case) => readonly Finding[]) | undefined,
   combine: RiskCombiner,
 ): ModelThresholdMetrics[] {
   const population = byPopulation(cases, cases.map((c) => c.fileScore));
@@ -338,7 +338,7 @@ function failedRates(population: { readonly failed: readonly Scored[] }, thresho
 function leadTimesAt(
   members: readonly Scored[],
   threshold: number,
-  findingsOf: ((c: Case) => Finding[]) | undefined,
+  findingsOf: ((c: Case) => readonly Finding[]) | undefined,
   combine: RiskCombiner,
 ): { leadTime: LeadTime; leadTimeToSideEffect: LeadTime } {
   const alerts = findingsOf === undefined
