@@ -10,6 +10,8 @@ import type { LabelsFile } from '../training/evaluation/labels-file.js';
 import { selectRows } from '../training/evaluation/row-selection.js';
 import type { RowCondition, RowSelection } from '../training/evaluation/row-selection.js';
 import type { NormalizedSession } from '../training/replay-session.js';
+import { contentCoverageGaps } from '../training/content-coverage.js';
+import type { CoverageGap } from '../training/content-coverage.js';
 import { trainModel } from '../training/train-model.js';
 import type { TrainModelOptions, TrainModelResult } from '../training/train-model.js';
 import { createStageProgress, fileProgress } from './progress.js';
@@ -41,6 +43,8 @@ export interface TrainSummary {
   readonly trainingSessions: number;
   /** With labels: sessions left out because no label row matched them. */
   readonly unlabelled: number;
+  /** Content most training traffic lacked (prompts, arguments, results): the model is weaker without it. */
+  readonly coverageGaps: readonly CoverageGap[];
   readonly result: TrainModelResult;
 }
 
@@ -78,7 +82,9 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
       log: (message) => options.logger.info(message),
       ...options.training,
     });
-    return { lines, badLines, sessions: assembled, trainingSessions: training.length, unlabelled, result };
+    const coverageGaps = contentCoverageGaps(result.manifest.counts);
+    for (const gap of coverageGaps) options.logger.warn({ content: gap.content, have: gap.have, of: gap.of }, gap.message);
+    return { lines, badLines, sessions: assembled, trainingSessions: training.length, unlabelled, coverageGaps, result };
   } finally {
     stages.stop();
   }

@@ -3,6 +3,8 @@ export type { TrainModelOptions, TrainModelResult, TrainingProgress, TrainingSta
 export { loadModel } from './load-model.js';
 export type { LoadedModel } from './load-model.js';
 export { calibrate } from './calibrate.js';
+export { contentCoverageGaps } from './content-coverage.js';
+export type { CoverageGap } from './content-coverage.js';
 export type { Threshold } from './calibrate.js';
 export { combineRisk, findingBits, DEFAULT_EVIDENCE_WEIGHTS } from '../scoring/risk-combiner.js';
 export type { CombinedRisk, CombineOptions } from '../scoring/risk-combiner.js';

@@ -27,6 +27,10 @@ export interface ModelManifest {
     readonly distinctPrompts: number;
     readonly tools: number;
     readonly clusters: number;
+    /** How much content the training traffic carried: what instrumentations record is opt-in. */
+    readonly sessionsWithPrompt: number;
+    readonly callsWithArguments: number;
+    readonly callsWithResult: number;
   };
   readonly backend: string;
   readonly parameters: TrainingParameters;

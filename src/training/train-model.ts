@@ -227,6 +227,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       distinctPrompts: prompts.length,
       tools: new Set(sessions.flatMap((s) => s.calls.map((c) => c.tool))).size,
       clusters: clusters.k,
+      sessionsWithPrompt: sessions.filter((s) => s.prompt !== '').length,
+      callsWithArguments: sessions.reduce((n, s) => n + s.calls.filter((c) => c.arguments !== null && c.arguments !== undefined).length, 0),
+      callsWithResult: sessions.reduce((n, s) => n + s.calls.filter((c) => c.result !== '').length, 0),
     },
     backend,
     parameters: {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
@@ -125,6 +125,9 @@ describe('chainwatch train, score and evaluate', () => {
     const manifest = JSON.parse(await readFile(path.join(dir, 'model', 'manifest.json'), 'utf8'));
     expect(manifest.counts).toMatchObject({ sessions: 24, calls: trainingCalls, distinctPrompts: 6, tools: 3 });
     expect(manifest.parameters.targetFpr).toBe(0.05);
+    // Every session has its prompt and every call its arguments; half the calls return something.
+    expect(manifest.counts).toMatchObject({ sessionsWithPrompt: 24, callsWithArguments: trainingCalls, callsWithResult: 16 });
+    expect(summary.coverageGaps).toEqual([]);
     expect((await readdir(path.join(dir, 'model'))).sort()).toEqual(['clusters.json', 'embedder', 'manifest.json', 'markov.json', 'thresholds.json']);
   });
 
@@ -189,6 +192,32 @@ describe('chainwatch train, score and evaluate', () => {
     expect(selected).toMatchObject({ sessions: 38, trainingSessions: 8 });
   }, 30_000);
 
+  it('warns when most training traffic lacks prompts or results, saying what to record', async () => {
+    const bare = path.join(dir, 'bare.otlp.jsonl.gz');
+    const text = gunzipSync(await readFile(traces)).toString('utf8');
+    await writeFile(bare, gzipSync(text.split('\n').map((l) => withoutAttributes(l, ['gen_ai.input.messages', 'gen_ai.tool.call.result'])).join('\n')));
+    const warnings: string[] = [];
+    const warnLogger = pino({ level: 'warn' }, { write: (entry: string) => warnings.push((JSON.parse(entry) as { msg: string }).msg) });
+    const trained = await trainFromTraceFiles({
+      traces: [bare],
+      out: path.join(dir, 'model-bare'),
+      catalog,
+      targetFpr: 0.05,
+      labels,
+      split: 'train',
+      config,
+      logger: warnLogger,
+      showProgress: false,
+      training: train,
+    });
+    expect(trained.coverageGaps.map((gap) => [gap.content, gap.have, gap.of])).toEqual([
+      ['prompt', 0, 24],
+      ['result', 0, trainingCalls],
+    ]);
+    expect(warnings).toEqual(expect.arrayContaining(trained.coverageGaps.map((gap) => gap.message)));
+    expect(warnings.at(-2)).toMatch(/^0 of 24 training sessions carry the user's prompt: .*Record gen_ai\.input\.messages/);
+  }, 30_000);
+
   it('refuses a split without labels, an unknown split and too few sessions, saying why', async () => {
     const base = { traces: [traces], out: path.join(dir, 'unused'), catalog: '', targetFpr: 0.01, config, logger, showProgress: false };
     await expect(trainFromTraceFiles({ ...base, split: 'train' })).rejects.toThrow('--split needs --labels');
@@ -202,3 +231,13 @@ describe('chainwatch train, score and evaluate', () => {
     );
   });
 });
+
+/** An OTLP/JSON line without the named span attributes: an instrumentation that does not record them. */
+function withoutAttributes(line: string, keys: readonly string[]): string {
+  if (line === '') return line;
+  const request = JSON.parse(line) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ attributes?: Array<{ key: string }> }> }> }> };
+  for (const resource of request.resourceSpans) {
+    for (const scope of resource.scopeSpans) for (const span of scope.spans) span.attributes = span.attributes?.filter((a) => !keys.includes(a.key));
+  }
+  return JSON.stringify(request);
+}
