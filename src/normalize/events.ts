@@ -94,6 +94,15 @@ export interface SessionRootEvent extends EventBase {
   readonly durationMs: number;
 }
 
+/**
+ * The user's prompt as a model call saw it, before the agent's root span (which ends last) brings it:
+ * what a session is for is known from its first call on. The root's prompt, when it comes, prevails.
+ */
+export interface SessionPromptEvent extends EventBase {
+  readonly type: 'session_prompt';
+  readonly prompt: string;
+}
+
 export interface ToolDefinition {
   readonly name: string;
   readonly description: string;
@@ -106,7 +115,7 @@ export interface ToolListEvent extends EventBase {
   readonly tools: readonly ToolDefinition[];
 }
 
-export type NormalizedEvent = ToolCallEvent | SessionRootEvent | ToolListEvent;
+export type NormalizedEvent = ToolCallEvent | SessionRootEvent | SessionPromptEvent | ToolListEvent;
 
 /** Resource attributes are kept out of events; this is what normalization needs of them. */
 export type ResourceAttributes = Attributes;

@@ -6,6 +6,7 @@ export type {
   NormalizedEvent,
   ResourceAttributes,
   SessionKeyKind,
+  SessionPromptEvent,
   SessionRootEvent,
   ToolCallEvent,
   ToolCategory,

@@ -5,9 +5,18 @@ import { textAttribute } from './conventions/attribute-values.js';
 import { mcpDraft } from './conventions/mcp-draft.js';
 import { openInference } from './conventions/openinference.js';
 import { semconv } from './conventions/semconv.js';
-import type { ConventionReader, RootReading, SpanReading, ToolCallReading, ToolListReading } from './conventions/span-reading.js';
+import type { ConventionReader, InferenceReading, RootReading, SpanReading, ToolCallReading, ToolListReading } from './conventions/span-reading.js';
 import { traceloop } from './conventions/traceloop.js';
-import type { Convention, EventBase, NormalizedEvent, SessionKeyKind, SessionRootEvent, ToolCallEvent, ToolListEvent } from './events.js';
+import type {
+  Convention,
+  EventBase,
+  NormalizedEvent,
+  SessionKeyKind,
+  SessionPromptEvent,
+  SessionRootEvent,
+  ToolCallEvent,
+  ToolListEvent,
+} from './events.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 /** Tried in this order; the first whose markers a span carries reads it. */
@@ -17,7 +26,7 @@ export interface NormalizeResult {
   readonly events: NormalizedEvent[];
   /** Spans of a known convention that cannot be used (a tool call without a tool name), with why. */
   readonly rejected: RejectedSpan[];
-  /** Spans of no interest: HTTP, LLM calls, chains and agents nested in another agent's span. */
+  /** Spans of no interest: HTTP, model calls that record neither prompt nor tools, chains and agents nested in another agent's span. */
   readonly ignored: number;
 }
 
@@ -27,7 +36,8 @@ interface ConventionRead {
 }
 
 /**
- * Turns decoded spans of any supported convention into tool-call, session-root and tool-list events.
+ * Turns decoded spans of any supported convention into tool-call, session-root, session-prompt and
+ * tool-list events.
  * Stateless apart from the catalog's caches (tool classes, learned `tools/list` definitions); never
  * throws: a span it cannot use is rejected with a reason and the others go on.
  */
@@ -53,7 +63,7 @@ export class SpanNormalizer {
       if (reading.role === 'tool_call' || reading.role === 'root') {
         agentSpanIds.add(span.spanId);
         if (reading.role === 'root' && span.parentSpanId !== '') rootWithParent = true;
-      } else if (reading.role === 'tool_list' && reading.tools.length > 0) {
+      } else if ((reading.role === 'tool_list' || reading.role === 'inference') && reading.tools.length > 0) {
         this.catalog.learnDefinitions(span.resource.serviceName, reading.tools);
       }
     }
@@ -81,6 +91,11 @@ export class SpanNormalizer {
             break;
           case 'tool_list':
             events.push(toolList(span, reading, convention));
+            break;
+          case 'inference':
+            if (reading.tools.length > 0) events.push(toolList(span, { role: 'tool_list', server: '', tools: reading.tools }, convention));
+            if (reading.prompt !== '') events.push(sessionPrompt(span, reading, convention));
+            else if (reading.tools.length === 0) ignored++;
             break;
         }
       } catch (error) {
@@ -178,6 +193,10 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
     status: failed ? 'error' : 'ok',
     durationMs: durationOf(span),
   };
+}
+
+function sessionPrompt(span: DecodedSpan, reading: InferenceReading, convention: Convention): SessionPromptEvent {
+  return { type: 'session_prompt', ...eventBase(span, sessionKeyOf(span.attributes), convention), prompt: reading.prompt };
 }
 
 function toolList(span: DecodedSpan, reading: ToolListReading, convention: Convention): ToolListEvent {

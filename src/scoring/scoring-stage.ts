@@ -6,7 +6,7 @@ import type { Finding, Severity } from '../detectors/finding.js';
 import { severityRank } from '../detectors/finding.js';
 import type { AttestationCheck, TokenVerdict } from '../detectors/identity/token-verdict.js';
 import type { EventConsumer } from '../normalize/event-consumer.js';
-import type { NormalizedEvent, SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
+import type { NormalizedEvent, SessionPromptEvent, SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
 import { Session } from '../session/session.js';
 import type { SessionLimits } from '../session/session.js';
@@ -138,6 +138,8 @@ export class ScoringStage implements EventConsumer {
       const trust = session.trust;
       if (event.type === 'session_root') {
         this.applyRoot(session, event, replay);
+      } else if (event.type === 'session_prompt') {
+        this.applyPrompt(session, event, replay);
       } else {
         this.applyCall(session, event, replay);
         this.applyCallAttestation(session, event);
@@ -265,10 +267,13 @@ export class ScoringStage implements EventConsumer {
     if (session.service === '') session.service = service;
     session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
     for (const event of moved) session.addCall(event);
-    if (provisional.ended && !keepsOthers) {
-      session.ended = true;
-      session.rootSpanId = provisional.rootSpanId;
+    if (!keepsOthers) {
+      // What the trace brought before its key was known: the prompt (a model call's or the root's), the root.
       if (session.prompt === '') session.prompt = provisional.prompt;
+      if (provisional.ended) {
+        session.ended = true;
+        session.rootSpanId = provisional.rootSpanId;
+      }
     }
     replay.add(session);
     return session;
@@ -285,6 +290,16 @@ export class ScoringStage implements EventConsumer {
     if (attestations === undefined) return;
     if (event.attestation === '') session.checkClaim(event.userId, event.spanId);
     else this.attest(attestations, session, event.attestation, event);
+  }
+
+  /**
+   * The prompt a model call saw, until the root span brings the session's own (which prevails): the
+   * calls so far, judged without knowing what the session is for, are judged again with it.
+   */
+  private applyPrompt(session: Session, event: SessionPromptEvent, replay: Set<Session>): void {
+    if (session.prompt !== '') return;
+    session.prompt = event.prompt;
+    if (session.calls.length > 0) replay.add(session);
   }
 
   /**

@@ -33,6 +33,9 @@ export interface Scenario {
   readonly server: string;
   readonly root: { readonly spanId: string; readonly startMs: number; readonly endMs: number };
   readonly toolList: { readonly spanId: string; readonly startMs: number; readonly endMs: number };
+  /** The model call that asks for the first tool: it ends before the calls, and its input holds the prompt. */
+  readonly modelCall: { readonly spanId: string; readonly startMs: number; readonly endMs: number };
+  readonly systemPrompt: string;
   readonly tools: readonly ToolDefinition[];
   readonly calls: readonly ScenarioCall[];
 }
@@ -55,6 +58,8 @@ export const SCENARIO: Scenario = {
   server: 'travel-mcp.internal',
   root: { spanId: '1000000000000001', startMs: T0, endMs: T0 + 9_000.5 },
   toolList: { spanId: '1000000000000002', startMs: T0 + 10, endMs: T0 + 40 },
+  modelCall: { spanId: '10000000000000f2', startMs: T0 + 50, endMs: T0 + 900 },
+  systemPrompt: 'You are a travel assistant.',
   tools: [
     { name: 'get_all_hotels_in_city', description: 'Get all hotels in the given city.' },
     { name: 'reserve_hotel', description: 'Makes a reservation for a hotel with the provided details.' },
@@ -123,16 +128,30 @@ function span(
   });
 }
 
-/** Spans no convention claims: an HTTP client call and an LLM call. */
-function noise(llmAttributes: Attributes): DecodedSpan[] {
+/** A span no convention claims (an HTTP client call), then the model call, as the convention writes it. */
+function httpAndModelCall(modelCallAttributes: Attributes): DecodedSpan[] {
   const s = SCENARIO;
   return [
     span('10000000000000f1', s.root.spanId, 'POST', SpanKind.CLIENT, { startMs: T0 + 5, endMs: T0 + 9 }, {
       'http.request.method': 'POST',
       'url.full': 'https://api.openai.com/v1/chat/completions',
     }),
-    span('10000000000000f2', s.root.spanId, 'chat gpt-4o', SpanKind.CLIENT, { startMs: T0 + 50, endMs: T0 + 900 }, llmAttributes),
+    span(s.modelCall.spanId, s.root.spanId, 'chat gpt-4o', SpanKind.CLIENT, s.modelCall, modelCallAttributes),
   ];
+}
+
+/** The semconv model call (GenAI instrumentations with content capture on). */
+function semconvModelCall(): Attributes {
+  const s = SCENARIO;
+  return {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.request.model': s.model,
+    'gen_ai.conversation.id': s.sessionId,
+    'gen_ai.input.messages': JSON.stringify([
+      { role: 'system', parts: [{ type: 'text', content: s.systemPrompt }] },
+      { role: 'user', parts: [{ type: 'text', content: s.prompt }] },
+    ]),
+  };
 }
 
 /** OpenTelemetry semconv, as the AgentDojo dataset writes it (MCP client spans plus a GenAI agent span). */
@@ -170,7 +189,7 @@ export function semconvSpans(): DecodedSpan[] {
         call.failed ? call.result : undefined,
       ),
     ),
-    ...noise({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': s.model }),
+    ...httpAndModelCall(semconvModelCall()),
   ];
 }
 
@@ -229,7 +248,7 @@ export function mcpDraftSpans(): DecodedSpan[] {
         call.failed ? call.result : undefined,
       );
     }),
-    ...noise({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': s.model }),
+    ...httpAndModelCall(semconvModelCall()),
   ];
 }
 
@@ -251,7 +270,7 @@ export function openInferenceSpans(): DecodedSpan[] {
       'agent.name': s.agentName,
       'input.value': JSON.stringify({
         messages: [
-          { role: 'system', content: 'You are a travel assistant.' },
+          { role: 'system', content: s.systemPrompt },
           { role: 'user', content: s.prompt },
         ],
       }),
@@ -286,7 +305,16 @@ export function openInferenceSpans(): DecodedSpan[] {
         call.failed ? call.result : undefined,
       ),
     ),
-    ...noise({ 'openinference.span.kind': 'LLM', 'llm.model_name': s.model, ...context }),
+    ...httpAndModelCall({
+      'openinference.span.kind': 'LLM',
+      'llm.model_name': s.model,
+      'llm.input_messages.0.message.role': 'system',
+      'llm.input_messages.0.message.content': s.systemPrompt,
+      'llm.input_messages.1.message.role': 'user',
+      'llm.input_messages.1.message.contents.0.message_content.type': 'text',
+      'llm.input_messages.1.message.contents.0.message_content.text': s.prompt,
+      ...context,
+    }),
   ];
 }
 
@@ -352,6 +380,15 @@ export function traceloopSpans(): DecodedSpan[] {
         call.failed ? call.result : undefined,
       );
     }),
-    ...noise({ 'llm.request.type': 'chat', 'gen_ai.system': 'openai', 'gen_ai.request.model': s.model, ...association }),
+    ...httpAndModelCall({
+      'llm.request.type': 'chat',
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': s.model,
+      'gen_ai.prompt.0.role': 'system',
+      'gen_ai.prompt.0.content': s.systemPrompt,
+      'gen_ai.prompt.1.role': 'user',
+      'gen_ai.prompt.1.content': s.prompt,
+      ...association,
+    }),
   ];
 }

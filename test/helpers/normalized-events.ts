@@ -1,4 +1,4 @@
-import type { SessionRootEvent, ToolCallEvent } from '../../src/normalize/events.js';
+import type { SessionPromptEvent, SessionRootEvent, ToolCallEvent } from '../../src/normalize/events.js';
 
 let counter = 0;
 
@@ -53,6 +53,23 @@ export function sessionRootEvent(overrides: Partial<SessionRootEvent> = {}): Ses
     attestation: '',
     status: 'ok',
     durationMs: 5_000,
+    ...overrides,
+  };
+}
+
+/** A model call's prompt, as it arrives before the root span. */
+export function sessionPromptEvent(overrides: Partial<SessionPromptEvent> = {}): SessionPromptEvent {
+  return {
+    type: 'session_prompt',
+    sessionId: 'session-1',
+    sessionKey: 'conversation',
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: nextSpanId(),
+    parentSpanId: '',
+    service: 'support-agent',
+    startTimeMs: 1_700_000_000_000 - 2,
+    convention: 'semconv',
+    prompt: 'summarize the open tickets',
     ...overrides,
   };
 }

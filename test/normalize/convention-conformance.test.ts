@@ -5,6 +5,7 @@ import { SpanKind } from '../../src/ingest/otlp/types.js';
 import type {
   Convention,
   NormalizedEvent,
+  SessionPromptEvent,
   SessionRootEvent,
   ToolCallEvent,
   ToolClass,
@@ -91,7 +92,17 @@ function fullEvents(): ComparableEvent[] {
       attestation: '',
     }),
   );
-  return [root, list, ...calls];
+  // The model call that asked for the first tool, ended long before the root: the prompt, early.
+  const prompt: Comparable<SessionPromptEvent> = {
+    type: 'session_prompt',
+    ...common,
+    sessionKey: 'conversation',
+    spanId: s.modelCall.spanId,
+    parentSpanId: s.root.spanId,
+    startTimeMs: s.modelCall.startMs,
+    prompt: s.prompt,
+  };
+  return [root, list, ...calls, prompt];
 }
 
 /** What each convention cannot carry, and what the normalizer gives instead. */
@@ -113,6 +124,7 @@ const CANNOT_CARRY: Readonly<Record<Convention, (event: ComparableEvent) => Comp
   // the LLM span's advertised tools stand in for `tools/list`; spans are INTERNAL.
   openinference: (event) => {
     if (event.type === 'session_root') return { ...event, model: '' };
+    if (event.type === 'session_prompt') return event;
     if (event.type === 'tool_list') return { ...event, sessionKey: 'conversation', server: '' };
     return {
       ...event,
@@ -129,6 +141,7 @@ const CANNOT_CARRY: Readonly<Record<Convention, (event: ComparableEvent) => Comp
   traceloop: (event) => {
     const keyed = { ...event, sessionId: SCENARIO.traceId, sessionKey: 'trace' as const };
     if (keyed.type === 'session_root') return { ...keyed, model: '' };
+    if (keyed.type === 'session_prompt') return keyed;
     const underMcpSession = keyed.parentSpanId === SCENARIO.root.spanId;
     const parentSpanId = underMcpSession ? TRACELOOP_MCP_SESSION_SPAN_ID : keyed.parentSpanId;
     if (keyed.type === 'tool_list') return { ...keyed, server: '', parentSpanId };
@@ -149,8 +162,8 @@ const WRITERS: Readonly<Record<Convention, () => DecodedSpan[]>> = {
   traceloop: traceloopSpans,
 };
 
-/** Spans no event comes from: HTTP and LLM calls, and Traceloop's MCP connection span under the workflow. */
-const IGNORED: Readonly<Record<Convention, number>> = { semconv: 2, 'mcp-draft': 2, openinference: 2, traceloop: 3 };
+/** Spans no event comes from: HTTP calls, and Traceloop's MCP connection span under the workflow. */
+const IGNORED: Readonly<Record<Convention, number>> = { semconv: 1, 'mcp-draft': 1, openinference: 1, traceloop: 2 };
 
 async function normalizeWith(convention: Convention) {
   const normalizer = new SpanNormalizer(await loadToolCatalog(CATALOG_PATH));
@@ -183,7 +196,7 @@ describe('one session written in each convention', () => {
     for (const convention of Object.keys(WRITERS) as Convention[]) {
       const { events } = await normalizeWith(convention);
       const expected = events.map((event) =>
-        convention === 'mcp-draft' && event.type === 'session_root' ? 'semconv' : convention,
+        convention === 'mcp-draft' && (event.type === 'session_root' || event.type === 'session_prompt') ? 'semconv' : convention,
       );
       expect(events.map((event) => event.convention)).toEqual(expected);
     }

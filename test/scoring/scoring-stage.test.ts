@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
+import { sessionPromptEvent, sessionRootEvent, toolCallEvent } from '../helpers/normalized-events.js';
 import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
 import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
+import type { Detector } from '../../src/detectors/detector.js';
 import { LruSessionStore } from '../../src/session/session-store.js';
 
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
@@ -251,6 +252,64 @@ describe('ScoringStage', () => {
     expect(scoring.completedByLevel).toMatchObject({ none: 1, critical: 1 });
     store.clear();
     expect(scoring.completedByLevel).toEqual({ none: 1, low: 0, medium: 0, high: 0, critical: 1 });
+  });
+});
+
+/** Records the prompt each call was judged with. */
+function promptProbe(): Detector<null> & { readonly seen: Array<[string, string]> } {
+  const seen: Array<[string, string]> = [];
+  return {
+    id: 'prompt-probe',
+    seen,
+    async preload() {},
+    createState: () => null,
+    observe({ session, call }) {
+      seen.push([call.event.tool, session.prompt]);
+      return [];
+    },
+    async shutdown() {},
+  };
+}
+
+describe('ScoringStage, the prompt before the root span', () => {
+  it("judges calls with the prompt a model call saw, before the agent's root span brings it", () => {
+    const probe = promptProbe();
+    const { scoring } = testScoringStage([probe]);
+    scoring.consume([sessionPromptEvent({ prompt: 'refund order 42', startTimeMs: t0 - 5 })]);
+    scoring.consume([toolCallEvent({ tool: 'get_order', startTimeMs: t0 })]);
+    expect(probe.seen).toEqual([['get_order', 'refund order 42']]);
+    expect(scoring.counters.replays).toBe(0);
+  });
+
+  it('judges the calls so far again when the prompt comes after them, and lets the root prompt prevail', () => {
+    const probe = promptProbe();
+    const { scoring, store } = testScoringStage([probe]);
+    scoring.consume([toolCallEvent({ tool: 'get_order', startTimeMs: t0 })]);
+    scoring.consume([sessionPromptEvent({ prompt: 'refund order 42', startTimeMs: t0 + 5 })]);
+    // A second model call's view does not replace the first.
+    scoring.consume([sessionPromptEvent({ prompt: 'something else', startTimeMs: t0 + 9 })]);
+    expect(probe.seen).toEqual([
+      ['get_order', ''],
+      ['get_order', 'refund order 42'],
+    ]);
+    scoring.consume([sessionRootEvent({ prompt: 'Refund order 42, please', startTimeMs: t0 - 10 })]);
+    expect(store.peek('session-1')!.prompt).toBe('Refund order 42, please');
+    expect(probe.seen.at(-1)).toEqual(['get_order', 'Refund order 42, please']);
+  });
+
+  it("moves the prompt with the trace's calls when the conversation key arrives", () => {
+    const probe = promptProbe();
+    const { scoring, store } = testScoringStage([probe]);
+    const trace = 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0';
+    // A model call and a call that name no session: filed under the trace id until a span names it.
+    scoring.consume([
+      sessionPromptEvent({ sessionId: trace, sessionKey: 'trace', traceId: trace, prompt: 'refund order 42', startTimeMs: t0 - 5 }),
+      toolCallEvent({ sessionId: trace, sessionKey: 'trace', traceId: trace, tool: 'get_order', startTimeMs: t0 }),
+    ]);
+    scoring.consume([toolCallEvent({ sessionId: 'conv-7', traceId: trace, tool: 'refund', startTimeMs: t0 + 10 })]);
+    expect(store.peek(trace)).toBeUndefined();
+    expect(store.peek('conv-7')!.prompt).toBe('refund order 42');
+    expect(probe.seen.at(-1)).toEqual(['refund', 'refund order 42']);
   });
 });
 

@@ -9,11 +9,14 @@ import type { ConventionReader, SpanReading } from './span-reading.js';
  * TOOL is a tool call (`tool.name`, `tool.description`, `tool.id`; the call's arguments are
  * `input.value`: `tool.parameters` is the tool's parameter *definition*; result `output.value`).
  * AGENT and CHAIN spans may root a session (the spec's root span is the one without a parent; the
- * normalizer applies that). OpenInference has no `tools/list`: an LLM span's advertised tools
- * (`llm.tools.<i>.tool.name|description|json_schema`) stand in for it. No server attribute.
+ * normalizer applies that). An LLM span gives the prompt early (its first user message,
+ * `llm.input_messages.<i>.message.role|content`, else `input.value`); OpenInference has no `tools/list`:
+ * an LLM span's advertised tools (`llm.tools.<i>.tool.name|description|json_schema`) stand in for it.
+ * No server attribute.
  */
 
 const MAX_TOOLS = 256;
+const MAX_MESSAGES = 256;
 
 export const openInference: ConventionReader = {
   convention: 'openinference',
@@ -43,15 +46,29 @@ export const openInference: ConventionReader = {
         model: textAttribute(attributes, 'gen_ai.request.model'),
       };
     }
-    if (kind === 'LLM' && hasAdvertisedTools(attributes)) {
-      return { role: 'tool_list', server: '', tools: advertisedTools(attributes) };
-    }
+    if (kind === 'LLM') return { role: 'inference', prompt: llmPrompt(attributes), tools: advertisedTools(attributes) };
     return null;
   },
 };
 
-function hasAdvertisedTools(attributes: Attributes): boolean {
-  return attributes['llm.tools.0.tool.name'] !== undefined || attributes['llm.tools.0.tool.json_schema'] !== undefined;
+/** The first user message's text (`content`, else its text parts), else the prompt in `input.value`. */
+function llmPrompt(attributes: Attributes): string {
+  for (let i = 0; i < MAX_MESSAGES; i++) {
+    const prefix = `llm.input_messages.${i}.message.`;
+    const role = attributes[`${prefix}role`];
+    if (role === undefined) break;
+    if (role !== 'user') continue;
+    const content = textAttribute(attributes, `${prefix}content`);
+    if (content !== '') return content;
+    const parts: string[] = [];
+    for (let j = 0; j < MAX_MESSAGES; j++) {
+      const type = attributes[`${prefix}contents.${j}.message_content.type`];
+      if (type === undefined) break;
+      if (type === 'text') parts.push(textAttribute(attributes, `${prefix}contents.${j}.message_content.text`));
+    }
+    if (parts.length > 0) return parts.join('\n');
+  }
+  return promptText(attributes['input.value']);
 }
 
 function advertisedTools(attributes: Attributes): ToolDefinition[] {

@@ -6,11 +6,13 @@ import type { ConventionReader, SpanReading } from './span-reading.js';
 /*
  * OpenTelemetry semantic conventions for MCP and GenAI (open-telemetry/semantic-conventions-genai,
  * docs/gen-ai/mcp.md and gen-ai-spans.md). Tool call: `mcp.method.name` = `tools/call` or
- * `gen_ai.operation.name` = `execute_tool`. Root: `gen_ai.operation.name` = `invoke_agent`.
+ * `gen_ai.operation.name` = `execute_tool`. Root: `gen_ai.operation.name` = `invoke_agent`. Model
+ * calls (`chat`, `text_completion`, `generate_content`) give the prompt early and the tools offered.
  * `create_agent` is left out: it records creating an agent definition, not a user's turn.
  */
 
 const MAX_INDEXED_PROMPTS = 64;
+const INFERENCE_OPERATIONS: ReadonlySet<unknown> = new Set(['chat', 'text_completion', 'generate_content']);
 
 export const semconv: ConventionReader = {
   convention: 'semconv',
@@ -45,11 +47,14 @@ export const semconv: ConventionReader = {
         tools: toolDefinitions(attributes['gen_ai.tool.definitions']),
       };
     }
+    if (INFERENCE_OPERATIONS.has(operation)) {
+      return { role: 'inference', prompt: messagesPrompt(attributes), tools: toolDefinitions(attributes['gen_ai.tool.definitions']) };
+    }
     if (operation === 'invoke_agent') {
       return {
         role: 'root',
         onlyWithoutParent: false,
-        prompt: rootPrompt(attributes),
+        prompt: messagesPrompt(attributes),
         agentName: textAttribute(attributes, 'gen_ai.agent.name'),
         model: textAttribute(attributes, 'gen_ai.request.model'),
       };
@@ -74,8 +79,11 @@ function hasOtherConventionMarker(attributes: Attributes): boolean {
   return attributes['openinference.span.kind'] !== undefined || attributes['traceloop.span.kind'] !== undefined;
 }
 
-/** `gen_ai.input.messages`, else the older `gen_ai.prompt` (one text, or indexed `gen_ai.prompt.<i>.*`). */
-function rootPrompt(attributes: Attributes): string {
+/**
+ * `gen_ai.input.messages`, else the older `gen_ai.prompt` (one text, or indexed `gen_ai.prompt.<i>.*`,
+ * as Traceloop's model-call spans still write it).
+ */
+export function messagesPrompt(attributes: Attributes): string {
   const fromMessages = promptText(attributes['gen_ai.input.messages']);
   if (fromMessages !== '') return fromMessages;
   const fromPrompt = promptText(attributes['gen_ai.prompt']);

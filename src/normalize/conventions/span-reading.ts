@@ -29,6 +29,18 @@ export interface RootReading {
   readonly model: string;
 }
 
+/**
+ * A model call (an LLM or chat span). It ends before the tool calls it asks for run, so its input
+ * carries the user's prompt long before the agent's root span, which ends last; it may also list the
+ * tools offered to the model.
+ */
+export interface InferenceReading {
+  readonly role: 'inference';
+  /** The first user message of its input, '' when not recorded. */
+  readonly prompt: string;
+  readonly tools: readonly ToolDefinition[];
+}
+
 export interface ToolListReading {
   readonly role: 'tool_list';
   readonly server: string;
@@ -41,11 +53,11 @@ export interface UnusableReading {
   readonly reason: string;
 }
 
-export type SpanReading = ToolCallReading | RootReading | ToolListReading | UnusableReading;
+export type SpanReading = ToolCallReading | RootReading | InferenceReading | ToolListReading | UnusableReading;
 
 /**
  * Reads one convention. Returns null when the span does not carry the convention's markers (the next
- * convention is tried), or when it does but is of a kind chainwatch ignores (LLM calls, retrievers).
+ * convention is tried), or when it does but is of a kind chainwatch ignores (retrievers, embeddings).
  * Must not throw.
  */
 export interface ConventionReader {

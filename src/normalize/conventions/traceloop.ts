@@ -1,6 +1,7 @@
 import type { Attributes, DecodedSpan } from '../../ingest/otlp/types.js';
 import { textAttribute } from './attribute-values.js';
 import { isObject, parseJsonContainer, promptText, toolDefinitions } from './json-values.js';
+import { messagesPrompt } from './semconv.js';
 import type { ConventionReader, SpanReading } from './span-reading.js';
 
 /*
@@ -13,6 +14,8 @@ import type { ConventionReader, SpanReading } from './span-reading.js';
  *   may root a session; the prompt is in `traceloop.entity.input`.
  * - `unknown` with entity name `tools/list`: the MCP instrumentation's other requests; its output is
  *   {"tools": [{name, description}]}.
+ * Its model-call spans carry no span kind but `llm.request.type` (`chat`, `completion`) and the prompt
+ * as indexed `gen_ai.prompt.<i>.role|content`: they give the prompt early.
  * No session attribute unless the app sets the association property `session_id`
  * (`traceloop.association.properties.session_id`): the trace id stands in. No server, no request id.
  */
@@ -22,7 +25,9 @@ export const traceloop: ConventionReader = {
   read(span: DecodedSpan): SpanReading | null {
     const attributes = span.attributes;
     const kind = attributes['traceloop.span.kind'];
-    if (kind === undefined) return null;
+    if (kind === undefined) {
+      return attributes['llm.request.type'] === undefined ? null : { role: 'inference', prompt: messagesPrompt(attributes), tools: [] };
+    }
     if (kind === 'tool') {
       const tool = textAttribute(attributes, 'traceloop.entity.name');
       if (tool === '') return { role: 'unusable', reason: 'Traceloop tool span without traceloop.entity.name' };
