@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Detector } from '../detectors/detector.js';
 import type { Finding } from '../detectors/finding.js';
+import type { EvidenceScale } from '../detectors/evidence-scale.js';
 import { MARKOV_EVIDENCE, MarkovModel, createMarkovDetector, type MarkovState } from '../detectors/markov/index.js';
 import {
   CLUSTER_EVIDENCE,
@@ -63,26 +64,29 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
   const thresholdsPath = join(dir, MODEL_FILES.thresholds);
   const thresholds = (await readJson(thresholdsPath)) as ThresholdsFile;
-  if (thresholds?.formatVersion !== MODEL_FORMAT_VERSION || thresholds.scales === undefined) {
-    throw new Error(`${thresholdsPath}: expected format version ${MODEL_FORMAT_VERSION} with scales`);
+  if (thresholds?.formatVersion !== MODEL_FORMAT_VERSION || thresholds.scales === undefined || thresholds.scalesWithoutPrompt === undefined) {
+    throw new Error(`${thresholdsPath}: expected format version ${MODEL_FORMAT_VERSION} with scales and scalesWithoutPrompt`);
   }
-  const scale = (kind: string) => {
-    const data = thresholds.scales[kind];
-    return data === undefined ? undefined : EmpiricalScale.fromJSON(data, `${thresholdsPath} scales.${kind}`).scale;
-  };
+  const scalesOf = <Id extends string>(detector: string, ids: readonly Id[], set: 'scales' | 'scalesWithoutPrompt') =>
+    Object.fromEntries(
+      ids.flatMap((id) => {
+        const data = thresholds[set][`${detector}/${id}`];
+        return defined(id, data === undefined ? undefined : EmpiricalScale.fromJSON(data, `${thresholdsPath} ${set}.${detector}/${id}`).scale);
+      }),
+    ) as Partial<Record<Id, EvidenceScale>>;
   const riskScale = EmpiricalScale.fromJSON(thresholds.risk, `${thresholdsPath} risk`);
 
   const resolvePrompt = createPromptResolver(embedder, clusters);
-  const markovScales = Object.fromEntries(MARKOV_EVIDENCE.flatMap((id) => defined(id, scale(`markov/${id}`))));
-  const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.flatMap((id) => defined(id, scale(`clusters/${id}`))));
+  const markovScales = { scales: scalesOf('markov', MARKOV_EVIDENCE, 'scales'), scalesWithoutPrompt: scalesOf('markov', MARKOV_EVIDENCE, 'scalesWithoutPrompt') };
+  const clusterScales = { scales: scalesOf('clusters', CLUSTER_EVIDENCE, 'scales'), scalesWithoutPrompt: scalesOf('clusters', CLUSTER_EVIDENCE, 'scalesWithoutPrompt') };
   // A model without known entities was trained with every call in its sequences and no notices.
   const isNotice = knowledge.knownEntities === undefined ? undefined : createNoticeTest(knowledge.knownEntities);
   const markovNotices = isNotice === undefined ? {} : { skipsSequence: isNotice };
   const clusterNotices = isNotice === undefined ? {} : { isNotice };
   return {
     manifest,
-    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, ...markovNotices }),
-    clusters: createClusterDetector({ baselines, resolvePrompt, scales: clusterScales, ...knowledge, ...clusterNotices }),
+    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, ...markovScales, ...markovNotices }),
+    clusters: createClusterDetector({ baselines, resolvePrompt, ...clusterScales, ...knowledge, ...clusterNotices }),
     resolvePrompt,
     combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
     alertThreshold: thresholds.alert.threshold,

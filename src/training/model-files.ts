@@ -5,7 +5,7 @@ import type { Threshold } from './calibrate.js';
  * Bumped when a file's meaning changes; loadModel refuses other versions. 2: reads that reach outside
  * (fetches) are actions, with argument baselines, and calibrated as such.
  */
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 
 export const MODEL_FILES = {
   manifest: 'manifest.json',
@@ -50,6 +50,8 @@ export interface TrainingParameters {
 export interface ThresholdsFile {
   readonly formatVersion: typeof MODEL_FORMAT_VERSION;
   readonly scales: Record<string, SerializedEmpiricalScale>;
+  /** The same for a session whose prompt is not known yet (live, it may come only with the root span). */
+  readonly scalesWithoutPrompt: Record<string, SerializedEmpiricalScale>;
   /** Weight of each evidence kind in the combined risk. */
   readonly weights: Record<string, number>;
   /** Maps summed evidence bits to 0..1 risk (share of held-out benign sessions below). */

@@ -11,6 +11,7 @@ import {
   type MarkovStep,
 } from '../detectors/markov/index.js';
 import type { EvidenceScale } from '../detectors/evidence-scale.js';
+import type { Finding } from '../detectors/finding.js';
 import {
   CLUSTERS_DETECTOR_ID,
   CLUSTER_EVIDENCE,
@@ -70,6 +71,8 @@ export interface TrainModelResult {
   readonly thresholds: ThresholdsFile;
   /** Combined evidence bits of each held-out benign session, in input order. */
   readonly heldOutBits: readonly number[];
+  /** The same, each session judged without its prompt (on the scales for that state). */
+  readonly heldOutBitsWithoutPrompt: readonly number[];
 }
 
 /** Raw values are in bits except the prompt distance (a ratio to the cluster radius). */
@@ -158,9 +161,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const resultVocabulary = ResultVocabulary.build(readResults(sessions));
   progress('baselines', 1, 1);
 
-  // Held-out raw evidence: per session, the strongest raw value of each finding kind.
+  // Held-out raw evidence, per session: the strongest raw value of each kind, judged with the session's
+  // prompt and without it (live, the prompt may come only with the root span, which ends last).
   const resolvePrompt = (prompt: string) => (prompt === '' ? undefined : assignmentOf.get(prompt));
   const raw: Array<Map<string, number>> = sessions.map(() => new Map());
+  const rawWithoutPrompt: Array<Map<string, number>> = sessions.map(() => new Map());
   const heldOutContentBits = sessions.map(() => 0);
   for (let fold = 0; fold < foldCount; fold++) {
     const trainIdx = foldTrainIdx[fold] as number[];
@@ -173,11 +178,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     sessions.forEach((session, i) => {
       if (foldOf[i] !== fold) return;
       heldOutContentBits[i] = maxContentBits(foldKnowledge.resultVocabulary, session);
-      const strongest = raw[i] as Map<string, number>;
-      for (const finding of replaySession(detectors, session)) {
-        const kind = `${finding.detector}/${finding.id}`;
-        strongest.set(kind, Math.max(strongest.get(kind) ?? 0, finding.score));
-      }
+      const withPrompt = replaySession(detectors, session);
+      keepStrongest(raw[i] as Map<string, number>, withPrompt);
+      keepStrongest(rawWithoutPrompt[i] as Map<string, number>, session.prompt === '' ? withPrompt : replaySession(detectors, { ...session, prompt: '' }));
     });
     progress('calibration', fold + 1, foldCount);
   }
@@ -189,27 +192,34 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     ...MARKOV_EVIDENCE.map((id) => `${MARKOV_DETECTOR_ID}/${id}`),
     ...CLUSTER_EVIDENCE.map((id) => `${CLUSTERS_DETECTOR_ID}/${id}`),
   ];
-  const scales = Object.fromEntries(
-    kinds.map((kind) => [kind, EmpiricalScale.fit(raw.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]),
-  );
+  const fitScales = (evidence: ReadonlyArray<Map<string, number>>): Record<string, EmpiricalScale> =>
+    Object.fromEntries(kinds.map((kind) => [kind, EmpiricalScale.fit(evidence.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]));
+  const scales = fitScales(raw);
+  const scalesWithoutPrompt = fitScales(rawWithoutPrompt);
   const weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
-  const heldOutBits = raw.map((r, i) => {
-    let bits = 0;
-    for (const [kind, value] of r) {
-      // That evidence was recorded at every action for its calibration; it counts only behind its gate.
-      if (kind === ACTION_AFTER_CONTENT && !((heldOutContentBits[i] as number) > resultVocabulary.unusualBits)) continue;
-      const scale = scales[kind];
-      const score = scale === undefined ? 0 : scale.scale(value);
-      if (value > 0 && score >= REPORT_MIN_SCORE) bits += (weights[kind] ?? 1) * findingBits(score);
-    }
-    return bits;
-  });
+  const combinedBits = (evidence: ReadonlyArray<Map<string, number>>, kindScales: Record<string, EmpiricalScale>) =>
+    evidence.map((r, i) => {
+      let bits = 0;
+      for (const [kind, value] of r) {
+        // That evidence was recorded at every action for its calibration; it counts only behind its gate.
+        if (kind === ACTION_AFTER_CONTENT && !((heldOutContentBits[i] as number) > resultVocabulary.unusualBits)) continue;
+        const scale = kindScales[kind];
+        const score = scale === undefined ? 0 : scale.scale(value);
+        if (value > 0 && score >= REPORT_MIN_SCORE) bits += (weights[kind] ?? 1) * findingBits(score);
+      }
+      return bits;
+    });
+  const heldOutBits = combinedBits(raw, scales);
+  const heldOutBitsWithoutPrompt = combinedBits(rawWithoutPrompt, scalesWithoutPrompt);
   const riskScale = EmpiricalScale.fit(heldOutBits, 1);
   const heldOutRisk = heldOutBits.map((b) => riskScale.scale(b));
   const alert = calibrate(heldOutRisk, targetFpr);
+  const withoutPromptAbove = heldOutBitsWithoutPrompt.filter((b) => riskScale.scale(b) > alert.threshold).length / sessions.length;
+  log(`without the prompt, held-out sessions above the alert threshold: ${(withoutPromptAbove * 100).toFixed(2)}%`);
   const thresholds: ThresholdsFile = {
     formatVersion: MODEL_FORMAT_VERSION,
     scales: Object.fromEntries(Object.entries(scales).map(([k, s]) => [k, s.toJSON()])),
+    scalesWithoutPrompt: Object.fromEntries(Object.entries(scalesWithoutPrompt).map(([k, s]) => [k, s.toJSON()])),
     weights,
     risk: riskScale.toJSON(),
     alert,
@@ -265,7 +275,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   await writeFile(join(options.outDir, MODEL_FILES.manifest), JSON.stringify(manifest, null, 2));
   embedder.dispose();
   progress('writing', 1, 1);
-  return { manifest, thresholds, heldOutBits };
+  return { manifest, thresholds, heldOutBits, heldOutBitsWithoutPrompt };
 }
 
 /** Detectors whose finding scores are the raw evidence, and that report everything: for calibration. */
@@ -283,6 +293,14 @@ function rawDetectors(
     createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0, skipsSequence: isNotice }),
     createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true, isNotice }),
   ] as Detector<unknown>[];
+}
+
+/** Records, per kind, the strongest raw evidence of the findings. */
+function keepStrongest(strongest: Map<string, number>, findings: readonly Finding[]): void {
+  for (const finding of findings) {
+    const kind = `${finding.detector}/${finding.id}`;
+    strongest.set(kind, Math.max(strongest.get(kind) ?? 0, finding.score));
+  }
 }
 
 /** The most unfamiliar wording among a session's read results, in bits. */

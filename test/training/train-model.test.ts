@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MODEL_FORMAT_VERSION, loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
+import { EmpiricalScale, MODEL_FORMAT_VERSION, loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
 import { groupedFolds } from '../../src/training/train-model.js';
 import { session, type CallSpec, type SessionFixture } from './fixtures.js';
 
@@ -64,6 +64,15 @@ describe('trainModel and loadModel', () => {
   it('sets the alert threshold at the target rate on held-out benign sessions', () => {
     expect(result.thresholds.alert.observedFpr).toBeLessThanOrEqual(0.05);
     expect(result.heldOutBits).toHaveLength(120);
+  });
+
+  it('calibrates a session judged without its prompt (live, until the root span) to about the same rate', () => {
+    const thresholds = result.thresholds;
+    expect(Object.keys(thresholds.scalesWithoutPrompt).sort()).toEqual(Object.keys(thresholds.scales).sort());
+    const risk = EmpiricalScale.fromJSON(thresholds.risk, 'risk');
+    const above = result.heldOutBitsWithoutPrompt.filter((bits) => risk.scale(bits) > thresholds.alert.threshold).length;
+    expect(result.heldOutBitsWithoutPrompt).toHaveLength(120);
+    expect(above / 120).toBeLessThanOrEqual(2 * 0.05);
   });
 
   it('puts prompts of one intent in one cluster', () => {

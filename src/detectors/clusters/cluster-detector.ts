@@ -3,7 +3,7 @@ import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
 import type { SessionView } from '../../session/session-view.js';
 import type { ToolCallEvent } from '../../normalize/events.js';
-import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
+import { type EvidenceScale, provisionalScale, scaleFor, severityForScore } from '../evidence-scale.js';
 import { formatProbability } from '../markov/index.js';
 import { argumentValues } from '../argument-values.js';
 import { isConsequential } from '../call-reach.js';
@@ -53,6 +53,8 @@ export interface ClusterDetectorOptions {
   readonly resolvePrompt: PromptResolver;
   /** Raw evidence -> finding score, per finding id (bits of surprise; relative distance for the prompt). */
   readonly scales?: Partial<Record<ClusterEvidence, EvidenceScale>>;
+  /** The same for a session whose prompt is not known (yet); absent: `scales`. */
+  readonly scalesWithoutPrompt?: Partial<Record<ClusterEvidence, EvidenceScale>>;
   readonly minScore?: number;
   /** Extra bits when a novel argument value was read from an earlier tool result and not given in the prompt. */
   readonly fromResultBits?: number;
@@ -98,8 +100,9 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
   const { baselines, resolvePrompt, knownEntities, resultVocabulary } = options;
   const minScore = options.minScore ?? 0.5;
   const fromResultBits = options.fromResultBits ?? 2;
-  const scaleOf = (id: ClusterEvidence): EvidenceScale =>
-    options.scales?.[id] ?? (id === 'prompt-out-of-distribution' ? (r) => r / (r + 1) : provisionalScale());
+  const defaultScale = (id: ClusterEvidence) => (): EvidenceScale => (id === 'prompt-out-of-distribution' ? (r) => r / (r + 1) : provisionalScale());
+  const scaleOf = (id: ClusterEvidence, prompted: boolean): EvidenceScale =>
+    scaleFor(id, prompted, options.scales, options.scalesWithoutPrompt, defaultScale(id));
 
   const resolve = (session: SessionView, state: ClusterState) => {
     if (session.prompt === state.prompt) return;
@@ -107,8 +110,8 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     state.assignment = resolvePrompt(session.prompt);
   };
 
-  const emit = (out: Finding[], id: ClusterEvidence, raw: number, message: string, callIndex: number, spanIds: readonly string[]) => {
-    const score = scaleOf(id)(raw);
+  const emit = (out: Finding[], state: ClusterState, id: ClusterEvidence, raw: number, message: string, callIndex: number, spanIds: readonly string[]) => {
+    const score = scaleOf(id, state.prompt !== '')(raw);
     if (score < minScore) return;
     out.push({ detector: CLUSTERS_DETECTOR_ID, id, severity: severityForScore(score), score, message, callIndex, spanIds });
   };
@@ -133,7 +136,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       };
     }
     if (best === undefined) return 0;
-    emit(out, 'unfamiliar-entity', best.bits, best.message, callIndex, [event.spanId]);
+    emit(out, state, 'unfamiliar-entity', best.bits, best.message, callIndex, [event.spanId]);
     return best.bits;
   };
 
@@ -148,6 +151,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     if (actionBits <= 0 || (content.bits <= 0 && options.ungatedActionEvidence !== true)) return;
     emit(
       out,
+      state,
       'action-after-unfamiliar-content',
       actionBits,
       `${event.tool} (${actionBits.toFixed(1)} bits unexpected) follows a ${content.tool} result (call ${content.callIndex})` +
@@ -165,6 +169,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     if (assignment.relativeDistance <= 1) return;
     emit(
       out,
+      state,
       'prompt-out-of-distribution',
       assignment.relativeDistance - 1,
       `the prompt is ${assignment.relativeDistance.toFixed(2)}x the radius of its nearest cluster ${assignment.cluster} away: an intent not seen in training`,
@@ -206,6 +211,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
         const what = rarity.byCategory ? `${event.tool} (never seen; category ${event.toolClass.category})` : event.tool;
         emit(
           out,
+          state,
           action ? 'rare-action' : 'rare-tool',
           -Math.log2(rarity.probability),
           `${what} is used in ${rarity.sessionsWith} of ${rarity.sessions} sessions of ${scope} (learned probability ${formatProbability(rarity.probability)})`,
@@ -220,6 +226,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
           state.countReported = true;
           emit(
             out,
+            state,
             'unusual-call-count',
             -Math.log2(tail.probability),
             `${call.index + 1} calls: sessions of ${scope} make at most ${tail.max}`,
@@ -254,7 +261,7 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
           };
         }
         if (best !== undefined) {
-          emit(out, 'novel-argument', best.bits, best.message, call.index, [event.spanId]);
+          emit(out, state, 'novel-argument', best.bits, best.message, call.index, [event.spanId]);
           actionBits = Math.max(actionBits, best.bits);
         }
       }

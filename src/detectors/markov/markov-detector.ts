@@ -3,13 +3,15 @@ import type { Finding } from '../finding.js';
 import { isConsequential } from '../call-reach.js';
 import type { SessionView } from '../../session/session-view.js';
 import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
-import { type EvidenceScale, provisionalScale, severityForScore } from '../evidence-scale.js';
+import { type EvidenceScale, provisionalScale, scaleFor, severityForScore } from '../evidence-scale.js';
 
 export interface MarkovDetectorOptions {
   /** The prompt's cluster, -1 when none fits; absent: the global model only. */
   readonly clusterOf?: (prompt: string) => number;
   /** Bits of surprise -> finding score, per finding id. */
   readonly scales?: Partial<Record<MarkovEvidence, EvidenceScale>>;
+  /** The same for a session whose prompt is not known (yet); absent: `scales`. */
+  readonly scalesWithoutPrompt?: Partial<Record<MarkovEvidence, EvidenceScale>>;
   /** Findings below this score are not reported. */
   readonly minScore?: number;
   /**
@@ -42,7 +44,7 @@ export type MarkovEvidence = (typeof MARKOV_EVIDENCE)[number];
  * (backing off to the global model), and the session's end by the transition to END.
  */
 export function createMarkovDetector(model: MarkovModel, options: MarkovDetectorOptions = {}): Detector<MarkovState> {
-  const scaleOf = (id: MarkovEvidence) => options.scales?.[id] ?? provisionalScale();
+  const scaleOf = (id: MarkovEvidence, prompted: boolean) => scaleFor(id, prompted, options.scales, options.scalesWithoutPrompt, provisionalScale);
   const minScore = options.minScore ?? 0.5;
   const clusterOf = options.clusterOf;
   const skipsSequence = options.skipsSequence ?? (() => false);
@@ -53,8 +55,8 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
     state.cluster = session.prompt === '' ? -1 : clusterOf(session.prompt);
   };
 
-  const finding = (id: MarkovEvidence, surprise: number, message: string, callIndex: number, spanIds: readonly string[]): Finding[] => {
-    const score = scaleOf(id)(surprise);
+  const finding = (session: SessionView, id: MarkovEvidence, surprise: number, message: string, callIndex: number, spanIds: readonly string[]): Finding[] => {
+    const score = scaleOf(id, session.prompt !== '')(surprise);
     if (score < minScore) return [];
     return [
       {
@@ -94,7 +96,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       // Transitions into actions, sensitive reads and fetches from outside are calibrated apart from
       // other reads: another model's different reads are normal.
       const id = isConsequential(call.event) ? 'improbable-action' : 'improbable-transition';
-      return finding(id, surprise, message, call.index, [call.event.spanId]);
+      return finding(session, id, surprise, message, call.index, [call.event.spanId]);
     },
     observeEnd(session, state) {
       resolveCluster(session, state);
@@ -106,7 +108,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const message =
         `the session ended after ${last}: learned probability ${formatProbability(transition.probability)}` +
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, undefined)})`;
-      return finding('improbable-end', surprise, message, -1, []);
+      return finding(session, 'improbable-end', surprise, message, -1, []);
     },
     async shutdown() {},
   };

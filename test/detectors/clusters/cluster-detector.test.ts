@@ -50,6 +50,20 @@ describe('clusters detector', () => {
     expect(replay(detector(), session('ok', 'reply to alice', [search, reply('alice@corp.example')]))).toEqual([]);
   });
 
+  it('scores a session whose prompt is not known yet on the scale fitted for that state', () => {
+    const { sessions, clusterOf } = training();
+    const scaled = createClusterDetector({
+      baselines: ClusterBaselines.build(sessions, clusterOf, 2),
+      resolvePrompt,
+      scales: { 'rare-action': () => 0.4, 'rare-tool': () => 0.4 },
+      scalesWithoutPrompt: { 'rare-action': () => 0.9 },
+      minScore: 0,
+    });
+    const scores = (prompt: string) => replay(scaled, session('w', prompt, [listFiles, deleteFile])).map((f) => `${f.id}:${f.score}`);
+    expect(scores('tidy my files')).toEqual(['rare-tool:0.4', 'rare-action:0.4']);
+    expect(scores('')).toEqual(['rare-tool:0.4', 'rare-action:0.9']);
+  });
+
   it('flags an action the cluster never takes, naming it and its learned probability', () => {
     const findings = replay(detector(), session('x', 'reply to alice', [search, deleteFile]));
     const rare = findings.find((f) => f.id === 'rare-action');

@@ -55,6 +55,19 @@ describe('markov detector', () => {
     expect(findings.find((f) => f.callIndex === 1)?.message).toMatch(/global model/);
   });
 
+  it('scores a session whose prompt is not known yet on the scale fitted for that state', () => {
+    const detector = createMarkovDetector(trained(), {
+      clusterOf: () => 0,
+      minScore: 0,
+      scales: { 'improbable-transition': () => 0.1, 'improbable-action': () => 0.2, 'improbable-end': () => 0.3 },
+      scalesWithoutPrompt: { 'improbable-action': () => 0.6 },
+    });
+    const scores = (prompt: string) => replay(detector, session('p', prompt, [read, send])).map((f) => `${f.id}:${f.score}`);
+    expect(scores('summarize')).toEqual(['improbable-transition:0.1', 'improbable-action:0.2', 'improbable-end:0.3']);
+    // Without a prompt: its own scale where there is one, else the prompt's.
+    expect(scores('')).toEqual(['improbable-transition:0.1', 'improbable-action:0.6', 'improbable-end:0.3']);
+  });
+
   it('reports an improbable end at observeEnd', () => {
     const detector = createMarkovDetector(trained(), { minScore: 0 });
     const findings = replay(detector, session('s4', '', [read, read, read]));
