@@ -153,11 +153,12 @@ program
   .option('--catalog <file>', 'tool catalog YAML')
   .option('--jwks <file>', 'verify session attestations (chainwatch.attestation) against this JWKS')
   .option('--attestation-issuer <iss>', 'accept attestations only from this issuer (repeatable)', collect, [])
-  .action(async (flags: DetectionFlags & { traces: string[]; out: string }) => {
+  .option('--live', "feed spans one at a time in the order they end, as exporters deliver them (the agent's root span last), and say where the alert came as each session streamed", false)
+  .action(async (flags: DetectionFlags & { traces: string[]; out: string; live: boolean }) => {
     const env = configFromEnv(process.env);
     const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, ...detectionConfig(flags) });
     const logger = pino({ level: config.logLevel }, pino.destination(2));
-    const summary = await scoreTraceFiles({ traces: flags.traces, out: flags.out, config, logger, showProgress: true });
+    const summary = await scoreTraceFiles({ traces: flags.traces, out: flags.out, config, logger, showProgress: true, live: flags.live });
     process.stderr.write(
       `scored ${summary.sessions} sessions from ${summary.lines} lines (${summary.badLines} bad lines, ` +
         `${summary.spans} spans, ${summary.rejectedSpans} rejected) -> ${flags.out}\n`,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config/service-config.js';
 import { reachesOutside } from '../detectors/index.js';
 import type { ToolEffect } from '../normalize/index.js';
+import type { DecodedBatch } from '../ingest/otlp/types.js';
 import { replayTraceFiles } from '../ingest/trace-file-replay.js';
 import { SILENT_SINK } from '../outputs/silent-sink.js';
 import { firstCallAtRisk } from '../scoring/risk-combiner.js';
@@ -19,6 +20,12 @@ export interface ScoreCommandOptions {
   readonly config: ServiceConfig;
   readonly logger: Logger;
   readonly showProgress: boolean;
+  /**
+   * Feed each line's spans one at a time in the order they end, as exporters deliver them (the agent's
+   * root span, which carries the prompt, comes last), and say where the alert came as the session
+   * streamed (`liveAlertCallIndex`). Otherwise a line is one batch, scored with its root span.
+   */
+  readonly live?: boolean;
 }
 
 export interface ScoreSummary {
@@ -36,7 +43,13 @@ export interface ScoredSession {
   readonly score: number;
   readonly level: string;
   readonly escalated: boolean;
+  /** The first call after which the final findings put the risk at the alert level (the prompt known from the start). */
   readonly firstAlertCallIndex: number | null;
+  /**
+   * With `--live`: the last call the session had when its risk first reached the alert level as it
+   * streamed (-1: before any call), null when it never did.
+   */
+  readonly liveAlertCallIndex?: number | null;
   /**
    * The calls in session order (a finding's callIndex points here): what each did, for lead times.
    * `outbound`: the call reaches outside even if it only reads (a fetch), so it counts as a side effect.
@@ -65,14 +78,15 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
   let sessions = 0;
   pipeline.store.onEvict((session) => {
     sessions++;
-    const line = `${JSON.stringify(scoredSession(session, pipeline.policy.options.escalateAt, setup.combine))}\n`;
+    const line = `${JSON.stringify(scoredSession(session, pipeline.policy.options.escalateAt, setup.combine, options.live === true))}\n`;
     if (!out.write(line)) pendingDrain = true;
   });
   let pendingDrain = false;
   let read = { lines: 0, badLines: 0 };
   try {
     const progress = fileProgress(options.showProgress, 'scoring');
-    read = await replayTraceFiles(options.traces, (batch, origin) => pipeline.ingest.accept(batch, origin), {
+    const accept = options.live === true ? spanBySpan(pipeline.ingest.accept.bind(pipeline.ingest)) : pipeline.ingest.accept.bind(pipeline.ingest);
+    read = await replayTraceFiles(options.traces, accept, {
       logger,
       onFile: progress.onFile,
       onLine: async (_file, line) => {
@@ -97,7 +111,15 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
   return { sessions, lines: read.lines, badLines: read.badLines, spans: counters.spans, rejectedSpans: counters.spansRejected };
 }
 
-export function scoredSession(session: Session, alertAt: number, combine: RiskCombiner): ScoredSession {
+/** A batch's spans one at a time, in the order they end: how an exporter delivers a live session. */
+function spanBySpan(accept: (batch: DecodedBatch, origin: string) => unknown): (batch: DecodedBatch, origin: string) => void {
+  return (batch, origin) => {
+    if (batch.rejected.length > 0) accept({ spans: [], rejected: batch.rejected }, origin);
+    for (const span of [...batch.spans].sort((a, b) => a.endTimeMs - b.endTimeMs)) accept({ spans: [span], rejected: [] }, origin);
+  };
+}
+
+export function scoredSession(session: Session, alertAt: number, combine: RiskCombiner, live = false): ScoredSession {
   const firstAlert = firstCallAtRisk(session.findings, alertAt, combine);
   return {
     session: session.id,
@@ -106,6 +128,7 @@ export function scoredSession(session: Session, alertAt: number, combine: RiskCo
     level: session.level,
     escalated: session.signalsSent > 0,
     firstAlertCallIndex: firstAlert < 0 ? null : firstAlert,
+    ...(live ? { liveAlertCallIndex: session.callsAtAlert < 0 ? null : session.callsAtAlert - 1 } : {}),
     calls: session.calls.map(({ event }) => ({ tool: event.tool, effect: event.toolClass.effect, outbound: reachesOutside(event) })),
     findings: session.findings.map(({ detector, id, severity, score, message, callIndex }) => ({
       detector,

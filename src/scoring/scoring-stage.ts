@@ -249,9 +249,16 @@ export class ScoringStage implements EventConsumer {
    */
   private adopt(provisional: Session, traceId: string, id: string, service: string, replay: Set<Session>): Session {
     const moved = provisional.calls.filter((call) => call.event.traceId === traceId).map((call) => call.event);
+    // Evidence joined across sessions (a rule by trace or user) is not reproduced by a replay, whose rule
+    // state has counted those calls already: it moves with its calls, re-pointed at the call that completed it.
+    const movedSpans = new Set(moved.map((event) => event.spanId));
+    const carried = provisional.findings
+      .filter((finding) => finding.crossSession === true && finding.spanIds.some((span) => movedSpans.has(span)))
+      .map((finding) => ({ finding, completedBy: provisional.calls[finding.callIndex]?.event.spanId }));
     const keepsOthers = provisional.traceIds.some((t) => t !== traceId);
     if (keepsOthers) {
       provisional.removeTrace(traceId);
+      provisional.findings = provisional.findings.filter((finding) => !carried.some((c) => c.finding === finding));
       replay.add(provisional);
     } else {
       this.options.store.delete(provisional.id);
@@ -267,6 +274,13 @@ export class ScoringStage implements EventConsumer {
     if (session.service === '') session.service = service;
     session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
     for (const event of moved) session.addCall(event);
+    const target = session;
+    target.addFindings(
+      carried.map(({ finding, completedBy }) => ({
+        ...finding,
+        callIndex: completedBy === undefined ? finding.callIndex : target.calls.findIndex((call) => call.event.spanId === completedBy),
+      })),
+    );
     if (!keepsOthers) {
       // What the trace brought before its key was known: the prompt (a model call's or the root's), the root.
       if (session.prompt === '') session.prompt = provisional.prompt;
@@ -424,6 +438,7 @@ export class ScoringStage implements EventConsumer {
   private rescore(session: Session, nowMs: number): void {
     session.score = this.options.combine(session.findings);
     session.level = levelOf(session.score, this.options.levels);
+    if (session.callsAtAlert < 0 && session.score >= this.options.levels.high) session.callsAtAlert = session.calls.length;
     this.publishAlerts(session, nowMs);
     this.escalate(session, nowMs);
     // Publish what changed the risk picture, not every call: a quiet session is published once.

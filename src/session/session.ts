@@ -48,6 +48,8 @@ export class Session implements SessionView {
   escalated = false;
   lastSignalMs = 0;
   signalsSent = 0;
+  /** How many calls the session had when its risk first reached the alert level, as it streamed; -1 until then. */
+  callsAtAlert = -1;
   /** What was last published, so an unchanged risk is not published again. */
   publishedScore = -1;
   publishedFindings = -1;

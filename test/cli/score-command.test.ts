@@ -71,4 +71,40 @@ describe('chainwatch score', () => {
     expect(chain!.message.length).toBeGreaterThan(20);
     expect(ok).toMatchObject({ score: 0, level: 'none', escalated: false, firstAlertCallIndex: null, findings: [] });
   });
+
+  it('with --live, feeds spans in the order they end and says where the alert came as the session streamed', async () => {
+    const exfil = sessionSpans({
+      sessionId: 'exfil-live',
+      prompt: 'summarize the open tickets',
+      calls: [
+        { tool: 'search_docs', args: { q: 'open tickets' } },
+        { tool: 'query_customer_pii', args: { customer: 'ACME' }, result: 'alice@acme.test' },
+        { tool: 'run_python', args: { code: 'print(rows)' } },
+        { tool: 'create_shareable_link', args: { file: 'rows.csv' } },
+      ],
+    });
+    const calm = sessionSpans({ sessionId: 'calm-live', prompt: 'find the runbook', calls: [{ tool: 'search_docs', args: { q: 'runbook' } }] });
+    const file = path.join(dir, 'live.otlp.jsonl');
+    await writeFile(file, [line(exfil), line(calm)].join('\n'));
+    const score = async (live: boolean) => {
+      const out = path.join(dir, `live-${live}.jsonl`);
+      await scoreTraceFiles({ traces: [file], out, config: resolveConfig({ useModel: false, sessionIdleTtlMs: 0 }), logger: pino({ level: 'silent' }), showProgress: false, live });
+      return new Map(
+        (await readFile(out, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((text) => JSON.parse(text) as ScoredSession)
+          .map((s) => [s.session, s]),
+      );
+    };
+    const [streamed, batched] = [await score(true), await score(false)];
+    // The chain completes with the fourth call's span, which came before the root span.
+    expect(streamed.get('exfil-live')!.liveAlertCallIndex).toBe(3);
+    expect(streamed.get('calm-live')!.liveAlertCallIndex).toBeNull();
+    expect(batched.get('exfil-live')).not.toHaveProperty('liveAlertCallIndex');
+    // Once every span is in, the session is scored as a batch would score it: evidence joined by trace
+    // moved with its calls from the MCP session they were first filed under (worded from there).
+    const evidence = (s: ScoredSession) => ({ ...s, liveAlertCallIndex: undefined, findings: s.findings.map(({ message: _m, ...f }) => f) });
+    for (const id of ['exfil-live', 'calm-live']) expect(evidence(streamed.get(id)!)).toEqual(evidence(batched.get(id)!));
+  });
 });

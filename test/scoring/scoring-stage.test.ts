@@ -271,6 +271,45 @@ function promptProbe(): Detector<null> & { readonly seen: Array<[string, string]
   };
 }
 
+describe('ScoringStage, a trace filed under its MCP session until the conversation is named', () => {
+  it('moves evidence joined by trace with its calls, pointed at the call that completed it', () => {
+    const rules = new RuleSetManager();
+    rules.loadSources([
+      {
+        file: 'rules/trace.yaml',
+        text: [
+          'version: 1',
+          'elements:',
+          '  - rule: read-then-send-in-trace',
+          '    description: A read, then a send, in one trace',
+          '    severity: high',
+          '    sequence:',
+          '      by: [trace]',
+          '      steps:',
+          '        - match: {tool: query_customer_pii}',
+          '        - match: {tool: post_to_slack}',
+          '',
+        ].join('\n'),
+      },
+    ]);
+    const { scoring, store } = testScoringStage([createRuleDetector(rules)]);
+    const transport = { sessionId: 'mcp-1', sessionKey: 'transport' as const };
+    scoring.consume([
+      toolCallEvent({ ...transport, tool: 'search_docs', startTimeMs: t0 }),
+      toolCallEvent({ ...transport, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 + 10 }),
+      toolCallEvent({ ...transport, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 20 }),
+    ]);
+    expect(store.peek('mcp-1')!.findings.map((f) => [f.id, f.callIndex])).toEqual([['read-then-send-in-trace', 2]]);
+    // The agent's root span names the conversation, and starts before every call.
+    scoring.consume([sessionRootEvent({ sessionId: 'conv-1', startTimeMs: t0 - 10 })]);
+    expect(store.peek('mcp-1')).toBeUndefined();
+    const session = store.peek('conv-1')!;
+    expect(session.calls.map((c) => c.event.tool)).toEqual(['search_docs', 'query_customer_pii', 'post_to_slack']);
+    expect(session.findings.map((f) => [f.id, f.callIndex])).toEqual([['read-then-send-in-trace', 2]]);
+    expect(session.level).toBe('high');
+  });
+});
+
 describe('ScoringStage, the prompt before the root span', () => {
   it("judges calls with the prompt a model call saw, before the agent's root span brings it", () => {
     const probe = promptProbe();

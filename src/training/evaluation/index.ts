@@ -1,5 +1,5 @@
 export { evaluate, isDosAttack, REPORTED_FPRS, TARGETS } from './evaluate.js';
-export type { AttackSetMetrics, EvaluationInput, EvaluationResult, GroupRate, ModelThreshold, ModelThresholdMetrics, TargetCheck, VariantMetrics } from './evaluate.js';
+export type { AttackSetMetrics, EvaluationInput, EvaluationResult, GroupRate, LiveMetrics, ModelThreshold, ModelThresholdMetrics, TargetCheck, VariantMetrics } from './evaluate.js';
 export { rocAuc, rocCurve, operatingPoint, shareAbove } from './metrics.js';
 export type { OperatingPoint, RocPoint } from './metrics.js';
 export { alertCallIndex, leadTime } from './lead-time.js';

@@ -1,4 +1,4 @@
-import type { EvaluationResult, VariantMetrics } from './evaluate.js';
+import type { EvaluationResult, LiveMetrics, VariantMetrics } from './evaluate.js';
 import type { LeadTime } from './lead-time.js';
 
 export interface ReportContext {
@@ -85,6 +85,7 @@ export function renderReport(result: EvaluationResult, context: ReportContext): 
   });
 
   if (result.atModelThresholds.length > 0) out.push(...modelThresholdSection(result), '');
+  if (result.live !== undefined) out.push(...liveSection(result, result.live), '');
 
   if (result.byAttack.length > 0) {
     out.push('## By attack (all detectors, 1% FPR threshold)', '', '| attack / label | sessions | flagged |', '|---|---|---|');
@@ -131,6 +132,27 @@ function modelThresholdSection(result: EvaluationResult): string[] {
   return lines;
 }
 
+/** The model's alert level as the sessions streamed, span by span (`score --live`). */
+function liveSection(result: EvaluationResult, live: LiveMetrics): string[] {
+  const sets = result.variants[0]?.attackSets.map((s) => s.name) ?? [];
+  return [
+    '## As the sessions streamed',
+    '',
+    'Scored with `chainwatch score --live`: each session\'s spans one at a time, in the order they end, as exporters deliver ' +
+      "them; the agent's root span, which carries the prompt unless a model call brought it earlier, comes last. A session counts " +
+      'as alerted when its risk reached the alert level on the way, even if it fell back later; lead time is where that happened.',
+    '',
+    '| population | alerted as it streamed |',
+    '|---|---|',
+    `| benign | ${percent(live.benignAlerted)} |`,
+    ...sets.map((name, i) => `| ${name} | ${percent(live.attackAlerted[i] ?? Number.NaN)} |`),
+    `| attack_failed | ${percent(live.failedAlerted)} |`,
+    `| attack_failed, inj_seen | ${percent(live.injSeenFailedAlerted)} |`,
+    '',
+    `Alert at or before the first harmful call: ${inTime(live.leadTime)}; at or before the first side effect from it: ${inTime(live.leadTimeToSideEffect)}.`,
+  ];
+}
+
 /** A few lines for the terminal. */
 export function renderSummary(result: EvaluationResult): string {
   const lines: string[] = [];
@@ -152,6 +174,13 @@ export function renderSummary(result: EvaluationResult): string {
       `${"at the model's alert".padEnd(26)} threshold ${fixed(alert.threshold)} (${percent(alert.targetFpr)} of training): FPR benign ${percent(alert.benignFpr)}` +
         `  TPR ${percent(alert.tpr[0] ?? Number.NaN)} (harmful-only ${percent(alert.tpr[1] ?? Number.NaN)})  FPR failed/inj_seen ${percent(alert.injSeenFailedFpr)}` +
         `  in time ${percent(alert.leadTime.share)}`,
+    );
+  }
+  const live = result.live;
+  if (live !== undefined) {
+    lines.push(
+      `${'live (spans as they end)'.padEnd(26)} alerted: benign ${percent(live.benignAlerted)}  attack_success ${percent(live.attackAlerted[0] ?? Number.NaN)}` +
+        ` (harmful-only ${percent(live.attackAlerted[1] ?? Number.NaN)})  failed/inj_seen ${percent(live.injSeenFailedAlerted)}  in time ${percent(live.leadTime.share)}`,
     );
   }
   const met = result.targets.filter((t) => t.met).length;

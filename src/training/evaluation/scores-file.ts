@@ -18,6 +18,11 @@ export interface ScoredSessionLine {
    * outside (a fetch); undefined for files written before `chainwatch score` listed calls.
    */
   readonly callSideEffects: readonly boolean[] | undefined;
+  /**
+   * From `chainwatch score --live`: the last call the session had when it first reached the alert level
+   * as it streamed (-1: before any), null when it never did; undefined when not scored live.
+   */
+  readonly liveAlertCallIndex: number | null | undefined;
   readonly line: number;
 }
 
@@ -64,7 +69,19 @@ export function parseScoredLine(text: string, where: string, line: number): Scor
   }
   if (!Array.isArray(record.findings)) throw new ScoresFileError(`${where}: 'findings' must be a list`);
   const findings = record.findings.map((finding: unknown, index) => parseFinding(finding, `${where}: findings[${index}]`));
-  return { session: record.session, traceIds, score: record.score, findings, callSideEffects: parseCallSideEffects(record.calls, where), line };
+  const live = record.liveAlertCallIndex;
+  if (live !== undefined && live !== null && !(typeof live === 'number' && Number.isInteger(live) && live >= -1)) {
+    throw new ScoresFileError(`${where}: 'liveAlertCallIndex' must be an integer >= -1 or null`);
+  }
+  return {
+    session: record.session,
+    traceIds,
+    score: record.score,
+    findings,
+    callSideEffects: parseCallSideEffects(record.calls, where),
+    liveAlertCallIndex: live,
+    line,
+  };
 }
 
 function parseCallSideEffects(value: unknown, where: string): boolean[] | undefined {

@@ -12,6 +12,7 @@ const line = (session: string, findings: ScoredFinding[], score = combine(findin
   score,
   findings,
   callSideEffects: undefined,
+  liveAlertCallIndex: undefined,
   line: 0,
 });
 
@@ -147,5 +148,17 @@ describe('evaluate', () => {
     expect(selected.counts).toMatchObject({ labelled: 2, benign: 1, attackSuccess: 1 });
     expect(selected.where).toEqual([{ column: 'suite', value: 'y' }]);
     expect(() => evaluate({ scores, labels: suites, combine, combinerName: 'default', where: [{ column: 'suite', value: 'z' }] })).toThrow("suites.csv: no row has suite 'z'");
+  });
+
+  it('measures the alert level as the sessions streamed when the scores were written live', () => {
+    expect(result.live).toBeUndefined();
+    // Benign b2 reached the alert level on the way; s1 at its harmful call 2, s2 after its harmful call 1; f1 never.
+    const liveAt: Record<string, number | null> = { b1: null, b2: 0, b3: null, b4: null, s1: 2, s2: 3, s3: null, f1: null };
+    const streamed = scores.map((s) => ({ ...s, liveAlertCallIndex: s.session in liveAt ? liveAt[s.session] : null }));
+    const live = evaluate({ scores: streamed, labels, split: 'test', combine, combinerName: 'default' }).live!;
+    expect(live.benignAlerted).toBe(0.25);
+    expect(live.attackAlerted).toEqual([2 / 3, 1, 1]);
+    expect(live.injSeenFailedAlerted).toBe(0);
+    expect(live.leadTime).toEqual({ sessions: 2, inTime: 1, share: 0.5, medianCallsAhead: -1 });
   });
 });

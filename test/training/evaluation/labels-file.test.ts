@@ -44,6 +44,16 @@ describe('scores JSON lines', () => {
     );
     expect(line.findings).toEqual([{ detector: 'rules', id: 'r', score: 0.5, callIndex: 2 }]);
     expect(line.callSideEffects).toBeUndefined();
+    expect(line.liveAlertCallIndex).toBeUndefined();
+  });
+
+  it('reads where a live-scored session first reached the alert level, and refuses anything else there', () => {
+    const live = (value: unknown) => parseScoredLine(JSON.stringify({ session: 's', score: 0.5, findings: [], liveAlertCallIndex: value }), 'f:3', 3);
+    expect(live(4).liveAlertCallIndex).toBe(4);
+    expect(live(-1).liveAlertCallIndex).toBe(-1);
+    expect(live(null).liveAlertCallIndex).toBeNull();
+    expect(() => live(1.5)).toThrow("f:3: 'liveAlertCallIndex' must be an integer >= -1 or null");
+    expect(() => live('2')).toThrow('liveAlertCallIndex');
   });
 
   it('reads which calls have a side effect, in session order: a write, delete or send, or a read that reaches outside', () => {
