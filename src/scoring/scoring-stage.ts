@@ -233,12 +233,17 @@ export class ScoringStage implements EventConsumer {
       const provisional = earlier === undefined || earlier === id ? undefined : store.peek(earlier);
       if (provisional !== undefined) return this.adopt(provisional, event.traceId, id, event.service, replay);
     }
-    let session = store.get(id);
-    if (session === undefined) {
-      session = new Session(id, this.options.limits);
-      session.detectorStates = this.freshStates(session);
-      store.set(session);
-    }
+    return this.sessionNamed(id);
+  }
+
+  /** The live session of that id, or a new one in the store. */
+  private sessionNamed(id: string): Session {
+    const { store } = this.options;
+    const live = store.get(id);
+    if (live !== undefined) return live;
+    const session = new Session(id, this.options.limits);
+    session.detectorStates = this.freshStates(session);
+    store.set(session);
     return session;
   }
 
@@ -264,21 +269,15 @@ export class ScoringStage implements EventConsumer {
       this.options.store.delete(provisional.id);
       this.escalated.delete(provisional);
     }
-    let session = this.options.store.get(id);
-    if (session === undefined) {
-      session = new Session(id, this.options.limits);
-      session.detectorStates = this.freshStates(session);
-      this.options.store.set(session);
-    }
+    const session = this.sessionNamed(id);
     // The span that names the session speaks for it, not the spans filed under its trace id before.
     if (session.service === '') session.service = service;
     session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
     for (const event of moved) session.addCall(event);
-    const target = session;
-    target.addFindings(
+    session.addFindings(
       carried.map(({ finding, completedBy }) => ({
         ...finding,
-        callIndex: completedBy === undefined ? finding.callIndex : target.calls.findIndex((call) => call.event.spanId === completedBy),
+        callIndex: completedBy === undefined ? finding.callIndex : session.calls.findIndex((call) => call.event.spanId === completedBy),
       })),
     );
     if (!keepsOthers) {

@@ -1,6 +1,7 @@
 import type { Attributes, DecodedSpan } from '../../ingest/otlp/types.js';
 import { textAttribute, resultText } from './attribute-values.js';
-import { parseArguments, promptText, toolDefinitions } from './json-values.js';
+import { messagesPrompt } from './genai-prompt.js';
+import { parseArguments, toolDefinitions } from './json-values.js';
 import type { ConventionReader, SpanReading } from './span-reading.js';
 
 /*
@@ -11,7 +12,6 @@ import type { ConventionReader, SpanReading } from './span-reading.js';
  * `create_agent` is left out: it records creating an agent definition, not a user's turn.
  */
 
-const MAX_INDEXED_PROMPTS = 64;
 const INFERENCE_OPERATIONS: ReadonlySet<unknown> = new Set(['chat', 'text_completion', 'generate_content']);
 
 export const semconv: ConventionReader = {
@@ -77,21 +77,4 @@ function isMcpDraft(attributes: Attributes): boolean {
 
 function hasOtherConventionMarker(attributes: Attributes): boolean {
   return attributes['openinference.span.kind'] !== undefined || attributes['traceloop.span.kind'] !== undefined;
-}
-
-/**
- * `gen_ai.input.messages`, else the older `gen_ai.prompt` (one text, or indexed `gen_ai.prompt.<i>.*`,
- * as Traceloop's model-call spans still write it).
- */
-export function messagesPrompt(attributes: Attributes): string {
-  const fromMessages = promptText(attributes['gen_ai.input.messages']);
-  if (fromMessages !== '') return fromMessages;
-  const fromPrompt = promptText(attributes['gen_ai.prompt']);
-  if (fromPrompt !== '') return fromPrompt;
-  for (let i = 0; i < MAX_INDEXED_PROMPTS; i++) {
-    const role = attributes[`gen_ai.prompt.${i}.role`];
-    if (role === undefined) break;
-    if (role === 'user') return textAttribute(attributes, `gen_ai.prompt.${i}.content`);
-  }
-  return '';
 }

@@ -1,7 +1,7 @@
 import type { Attributes, DecodedSpan } from '../../ingest/otlp/types.js';
 import { textAttribute } from './attribute-values.js';
+import { messagesPrompt } from './genai-prompt.js';
 import { isObject, parseJsonContainer, promptText, toolDefinitions } from './json-values.js';
-import { messagesPrompt } from './semconv.js';
 import type { ConventionReader, SpanReading } from './span-reading.js';
 
 /*

@@ -140,7 +140,8 @@ function liveSection(result: EvaluationResult, live: LiveMetrics): string[] {
     '',
     'Scored with `chainwatch score --live`: each session\'s spans one at a time, in the order they end, as exporters deliver ' +
       "them; the agent's root span, which carries the prompt unless a model call brought it earlier, comes last. A session counts " +
-      'as alerted when its risk reached the alert level on the way, even if it fell back later; lead time is where that happened.',
+      'as alerted when its risk reached the alert level on the way, even if it fell back later; lead time is where that happened, ' +
+      'counted as the calls that had come in by then (calls made in parallel may end in another order than they started).',
     '',
     '| population | alerted as it streamed |',
     '|---|---|',
