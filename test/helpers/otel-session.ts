@@ -25,6 +25,8 @@ export interface SessionSpec {
   /** Span attributes added to the root span (e.g. an attestation). */
   readonly rootAttributes?: Attributes;
   readonly startMs?: number;
+  /** Also the model call that asked for the first tool: a `chat` span with the input messages, ended before it. */
+  readonly modelCall?: boolean;
 }
 
 /**
@@ -58,6 +60,26 @@ export function sessionSpans(spec: SessionSpec, serviceName = 'support-agent'): 
   );
   const spans: ReturnType<typeof tracer.startSpan>[] = [];
   const startOf = (index: number): number => start + (spec.calls[index]!.atMs ?? 100 * (index + 1));
+  if (spec.modelCall === true) {
+    tracer
+      .startSpan(
+        'chat test-model',
+        {
+          kind: SpanKind.CLIENT,
+          startTime: start + 1,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.conversation.id': spec.sessionId,
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'system', parts: [{ type: 'text', content: 'You are a support assistant.' }] },
+              { role: 'user', parts: [{ type: 'text', content: spec.prompt }] },
+            ]),
+          },
+        },
+        trace.setSpan(ROOT_CONTEXT, root),
+      )
+      .end(spec.calls.length === 0 ? start + 2 : startOf(0) - 1);
+  }
   spec.calls.forEach((call, index) => {
     const parent = call.parent === undefined ? root : spans[call.parent]!;
     const span = tracer.startSpan(

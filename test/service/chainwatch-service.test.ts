@@ -136,6 +136,20 @@ describe.each<NatsMode>(['core', 'jetstream'])('chainwatch service, NATS %s mode
     expect(alerts.body.alerts.some((a: { session: string }) => a.session === `nats-bad-${natsMode}`)).toBe(true);
   });
 
+  it("takes the prompt from the model call, before the agent's span (which ends last) arrives", async () => {
+    const id = `early-prompt-${natsMode}`;
+    const spans = sessionSpans({ sessionId: id, prompt: 'find the runbook for the failover', modelCall: true, calls: [{ tool: 'search_docs', args: { q: 'failover' } }] });
+    const root = spans.filter((span) => span.name.startsWith('invoke_agent'));
+    // As a live exporter sends them: the model call and the tool call first, the agent's span later.
+    await exportOverHttp(service.otlpPort, spans.filter((span) => !root.includes(span)));
+    await waitFor('the session scored before its root span', async () => (await api(service, `/v1/sessions/${id}`)).status === 200);
+    const before = (await api(service, `/v1/sessions/${id}`)).body;
+    expect(before).toMatchObject({ prompt: 'find the runbook for the failover', userId: '' });
+    expect(before.timeline.map((call: { tool: string }) => call.tool)).toEqual(['search_docs']);
+    await exportOverHttp(service.otlpPort, root);
+    await waitFor('the root span applied (it names the user)', async () => (await api(service, `/v1/sessions/${id}`)).body.userId === 'alice');
+  });
+
   it('answers 4xx for malformed input and keeps serving', async () => {
     const url = `http://127.0.0.1:${service.otlpPort}/v1/traces`;
     const garbage = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0xff, 0xff, 0x01]) });
