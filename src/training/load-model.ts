@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Detector } from '../detectors/detector.js';
 import type { Finding } from '../detectors/finding.js';
+import { AgentContexts } from '../detectors/agent-contexts.js';
 import type { EvidenceScale } from '../detectors/evidence-scale.js';
 import { MARKOV_EVIDENCE, MarkovModel, createMarkovDetector, type MarkovState } from '../detectors/markov/index.js';
 import {
@@ -51,9 +52,11 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
     baselines?: unknown;
     entities?: unknown;
     resultVocabulary?: unknown;
+    agents?: unknown;
   } | null;
   const clusters = PromptClusters.fromJSON(clustersFile?.clusters, `${clustersPath} clusters`);
   const baselines = ClusterBaselines.fromJSON(clustersFile?.baselines, `${clustersPath} baselines`);
+  const agentContexts = AgentContexts.fromJSON(clustersFile?.agents, `${clustersPath} agents`);
   // Models trained before these were learned lack them: that evidence is then simply absent.
   const knowledge = {
     ...(clustersFile?.entities === undefined ? {} : { knownEntities: KnownEntities.fromJSON(clustersFile.entities, `${clustersPath} entities`) }),
@@ -85,8 +88,8 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   const clusterNotices = isNotice === undefined ? {} : { isNotice };
   return {
     manifest,
-    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, ...markovScales, ...markovNotices }),
-    clusters: createClusterDetector({ baselines, resolvePrompt, ...clusterScales, ...knowledge, ...clusterNotices }),
+    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, agentContexts, ...markovScales, ...markovNotices }),
+    clusters: createClusterDetector({ baselines, resolvePrompt, agentContexts, ...clusterScales, ...knowledge, ...clusterNotices }),
     resolvePrompt,
     combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
     alertThreshold: thresholds.alert.threshold,

@@ -27,6 +27,8 @@ export interface ModelManifest {
     readonly distinctPrompts: number;
     readonly tools: number;
     readonly clusters: number;
+    /** Agents with a context of their own, for sessions without a prompt. */
+    readonly agents: number;
     /** How much content the training traffic carried: what instrumentations record is opt-in. */
     readonly sessionsWithPrompt: number;
     readonly callsWithArguments: number;

@@ -10,6 +10,7 @@ import {
   type MarkovSequence,
   type MarkovStep,
 } from '../detectors/markov/index.js';
+import { AgentContexts } from '../detectors/agent-contexts.js';
 import type { EvidenceScale } from '../detectors/evidence-scale.js';
 import type { Finding } from '../detectors/finding.js';
 import {
@@ -156,8 +157,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const foldNoticeTests = foldKnownEntities.map((known) => createNoticeTest(known));
   const notices = sessions.map((session, i) => noticeCalls(session, foldNoticeTests[foldOf[i] as number] as NoticeTest));
   const knownEntities = KnownEntities.build(sessions);
-  const markov = MarkovModel.train(markovSequences(sessions.map((_, i) => i), steps, clusterOfSession, notices), { order });
-  const baselines = ClusterBaselines.build(sessions, clusterOfSession, clusters.k);
+  // Contexts for sessions without a prompt: their agent's, numbered after the prompt clusters.
+  const agentContexts = AgentContexts.fit(sessions.map(agentOf), clusters.k);
+  const contexts = { clusterOf: clusterOfSession, contextOf: sessions.map((s) => agentContexts.idOf(agentOf(s))), count: clusters.k + agentContexts.count };
+  const markov = MarkovModel.train(markovSequences(sessions.map((_, i) => i), steps, contexts, notices), { order });
+  const baselines = ClusterBaselines.build(sessions, clusterOfSession, contexts.count, contexts.contextOf);
   const resultVocabulary = ResultVocabulary.build(readResults(sessions));
   progress('baselines', 1, 1);
 
@@ -172,9 +176,9 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     const foldSessions = trainIdx.map((i) => sessions[i] as NormalizedSession);
     const foldClusters = trainIdx.map((i) => clusterOfSession[i] as number);
     const foldKnowledge = { knownEntities: foldKnownEntities[fold] as KnownEntities, resultVocabulary: ResultVocabulary.build(readResults(foldSessions)) };
-    const foldMarkov = MarkovModel.train(markovSequences(trainIdx, steps, clusterOfSession, notices), { order });
-    const foldBaselines = ClusterBaselines.build(foldSessions, foldClusters, clusters.k);
-    const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, foldNoticeTests[fold] as NoticeTest, resolvePrompt);
+    const foldMarkov = MarkovModel.train(markovSequences(trainIdx, steps, contexts, notices), { order });
+    const foldBaselines = ClusterBaselines.build(foldSessions, foldClusters, contexts.count, trainIdx.map((i) => contexts.contextOf[i] as number));
+    const detectors = rawDetectors(foldMarkov, foldBaselines, foldKnowledge, foldNoticeTests[fold] as NoticeTest, resolvePrompt, agentContexts);
     sessions.forEach((session, i) => {
       if (foldOf[i] !== fold) return;
       heldOutContentBits[i] = maxContentBits(foldKnowledge.resultVocabulary, session);
@@ -237,6 +241,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       distinctPrompts: prompts.length,
       tools: new Set(sessions.flatMap((s) => s.calls.map((c) => c.tool))).size,
       clusters: clusters.k,
+      agents: agentContexts.count,
       sessionsWithPrompt: sessions.filter((s) => s.prompt !== '').length,
       callsWithArguments: sessions.reduce((n, s) => n + s.calls.filter((c) => c.arguments !== null && c.arguments !== undefined).length, 0),
       callsWithResult: sessions.reduce((n, s) => n + s.calls.filter((c) => c.result !== '').length, 0),
@@ -270,6 +275,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
         baselines: baselines.toJSON(),
         entities: knownEntities.toJSON(),
         resultVocabulary: resultVocabulary.toJSON(),
+        agents: agentContexts.toJSON(),
       }),);
   await writeFile(join(options.outDir, MODEL_FILES.thresholds), JSON.stringify(thresholds, null, 1));
   await writeFile(join(options.outDir, MODEL_FILES.manifest), JSON.stringify(manifest, null, 2));
@@ -285,13 +291,14 @@ function rawDetectors(
   knowledge: { knownEntities: KnownEntities; resultVocabulary: ResultVocabulary },
   isNotice: NoticeTest,
   resolvePrompt: (prompt: string) => ClusterAssignment | undefined,
+  agentContexts: AgentContexts,
 ): Detector<unknown>[] {
   const identity: EvidenceScale = (r) => r;
   const markovScales = Object.fromEntries(MARKOV_EVIDENCE.map((id) => [id, identity]));
   const clusterScales = Object.fromEntries(CLUSTER_EVIDENCE.map((id) => [id, identity]));
   return [
-    createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, scales: markovScales, minScore: 0, skipsSequence: isNotice }),
-    createClusterDetector({ baselines, ...knowledge, resolvePrompt, scales: clusterScales, minScore: 0, ungatedActionEvidence: true, isNotice }),
+    createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, agentContexts, scales: markovScales, minScore: 0, skipsSequence: isNotice }),
+    createClusterDetector({ baselines, ...knowledge, resolvePrompt, agentContexts, scales: clusterScales, minScore: 0, ungatedActionEvidence: true, isNotice }),
   ] as Detector<unknown>[];
 }
 
@@ -332,10 +339,19 @@ function noticeCalls(session: NormalizedSession, isNotice: NoticeTest): boolean[
 function markovSequences(
   idx: readonly number[],
   steps: readonly MarkovStep[][],
-  clusterOf: readonly number[],
+  contexts: { readonly clusterOf: readonly number[]; readonly contextOf: readonly number[] },
   notices: readonly boolean[][],
 ): MarkovSequence[] {
-  return idx.map((i) => ({ steps: (steps[i] as MarkovStep[]).filter((_, call) => notices[i]?.[call] !== true), cluster: clusterOf[i] as number }));
+  return idx.map((i) => ({
+    steps: (steps[i] as MarkovStep[]).filter((_, call) => notices[i]?.[call] !== true),
+    cluster: contexts.clusterOf[i] as number,
+    context: contexts.contextOf[i] as number,
+  }));
+}
+
+/** The agent a session's spans name (its first call's `service.name`), as a session view gives it. */
+function agentOf(session: NormalizedSession): string {
+  return session.calls[0]?.service ?? '';
 }
 
 function seededFolds(n: number, folds: number, seed: number): number[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentCoverageGaps } from '../../src/training/index.js';
 
-const full = { sessions: 100, calls: 400, distinctPrompts: 20, tools: 9, clusters: 4, sessionsWithPrompt: 100, callsWithArguments: 400, callsWithResult: 380 };
+const full = { sessions: 100, calls: 400, distinctPrompts: 20, tools: 9, clusters: 4, agents: 2, sessionsWithPrompt: 100, callsWithArguments: 400, callsWithResult: 380 };
 
 describe('contentCoverageGaps', () => {
   it('says nothing when most training traffic carries prompts, arguments and results', () => {

@@ -13,7 +13,7 @@ export interface CallSpec {
 
 let spanCounter = 0;
 
-export function toolCall(sessionId: string, spec: CallSpec, index = 0): ToolCallEvent {
+export function toolCall(sessionId: string, spec: CallSpec, index = 0, service = 'test-agent'): ToolCallEvent {
   spanCounter++;
   return {
     type: 'tool_call',
@@ -22,7 +22,7 @@ export function toolCall(sessionId: string, spec: CallSpec, index = 0): ToolCall
     traceId: `trace-${sessionId}`,
     spanId: `span-${spanCounter}`,
     parentSpanId: 'root',
-    service: 'test-agent',
+    service,
     startTimeMs: 1_000 + index,
     convention: 'semconv',
     spanKind: 3,
@@ -47,15 +47,16 @@ export interface SessionFixture {
   readonly calls: ToolCallEvent[];
 }
 
-export function session(id: string, prompt: string, calls: readonly CallSpec[]): SessionFixture {
-  return { id, prompt, calls: calls.map((c, i) => toolCall(id, c, i)) };
+/** A session of `test-agent`, or of the agent named (the `service.name` of its spans). */
+export function session(id: string, prompt: string, calls: readonly CallSpec[], agent = 'test-agent'): SessionFixture {
+  return { id, prompt, calls: calls.map((c, i) => toolCall(id, c, i, agent)) };
 }
 
 export function viewOf(fixture: SessionFixture, upTo = fixture.calls.length, ended = true): SessionView {
   const calls: CallRecord[] = fixture.calls.slice(0, upTo).map((event, index) => ({ index, event, origin: 'user' }));
   return {
     id: fixture.id,
-    service: 'test-agent',
+    service: fixture.calls[0]?.service ?? 'test-agent',
     traceIds: [`trace-${fixture.id}`],
     prompt: fixture.prompt,
     userId: 'user-1',

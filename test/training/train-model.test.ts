@@ -54,7 +54,7 @@ describe('trainModel and loadModel', () => {
     expect((await readdir(dir)).sort()).toEqual(['clusters.json', 'embedder', 'manifest.json', 'markov.json', 'thresholds.json']);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.formatVersion).toBe(MODEL_FORMAT_VERSION);
-    expect(manifest.counts).toMatchObject({ sessions: 120, calls: 180, distinctPrompts: 12, tools: 5 });
+    expect(manifest.counts).toMatchObject({ sessions: 120, calls: 180, distinctPrompts: 12, tools: 5, agents: 1 });
     expect(manifest.dataDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(manifest.backend);
     expect(manifest.parameters.targetFpr).toBe(0.05);
@@ -89,6 +89,11 @@ describe('trainModel and loadModel', () => {
     expect(normal).toBeLessThanOrEqual(model.alertThreshold);
     expect(exfiltration).toBeGreaterThan(model.alertThreshold);
     expect(wrongHotel).toBeGreaterThan(normal);
+  });
+
+  it("judges a session whose prompt is not known against its agent's sessions", () => {
+    const findings = replaySession([model.markov, model.clusters], session('np', '', [calendar, send('x@evil.example')]));
+    expect(findings.some((f) => f.detector === 'markov' && /agent test-agent, prompt not known/.test(f.message))).toBe(true);
   });
 
   it('explains its findings by naming the transition and its probability', () => {

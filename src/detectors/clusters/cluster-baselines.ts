@@ -69,14 +69,19 @@ export class ClusterBaselines {
     this.clusters = clusters;
   }
 
-  static build(sessions: readonly TrainingSession[], clusterOfSession: readonly number[], k: number): ClusterBaselines {
+  /**
+   * `k` baselines: the prompt clusters', then the agents' (`contextOfSession`, ids from the first agent
+   * context on): a session counts in the global baseline once, and in its cluster's and its agent's.
+   */
+  static build(sessions: readonly TrainingSession[], clusterOfSession: readonly number[], k: number, contextOfSession: readonly number[] = []): ClusterBaselines {
     const global = emptyBaseline();
     const clusters = Array.from({ length: k }, emptyBaseline);
     sessions.forEach((session, i) => {
-      const cluster = clusterOfSession[i] ?? -1;
       addSession(global, session);
-      const own = clusters[cluster];
-      if (own !== undefined) addSession(own, session);
+      for (const id of [clusterOfSession[i] ?? -1, contextOfSession[i] ?? -1]) {
+        const own = clusters[id];
+        if (own !== undefined) addSession(own, session);
+      }
     });
     return new ClusterBaselines(global, clusters);
   }

@@ -6,6 +6,7 @@ import type { ToolCallEvent } from '../../normalize/events.js';
 import { type EvidenceScale, provisionalScale, scaleFor, severityForScore } from '../evidence-scale.js';
 import { formatProbability } from '../markov/index.js';
 import { argumentValues } from '../argument-values.js';
+import type { AgentContexts } from '../agent-contexts.js';
 import { isConsequential } from '../call-reach.js';
 import { tracksArguments, type ClusterBaselines } from './cluster-baselines.js';
 import { ENTITY_KINDS, type KnownEntities } from './known-entities.js';
@@ -51,6 +52,8 @@ export function createPromptResolver(
 export interface ClusterDetectorOptions {
   readonly baselines: ClusterBaselines;
   readonly resolvePrompt: PromptResolver;
+  /** Without a prompt, the session is judged against its agent's sessions; absent: against all. */
+  readonly agentContexts?: AgentContexts;
   /** Raw evidence -> finding score, per finding id (bits of surprise; relative distance for the prompt). */
   readonly scales?: Partial<Record<ClusterEvidence, EvidenceScale>>;
   /** The same for a session whose prompt is not known (yet); absent: `scales`. */
@@ -73,7 +76,10 @@ export interface ClusterDetectorOptions {
 
 export interface ClusterState {
   prompt: string;
+  service: string;
   assignment: ClusterAssignment | undefined;
+  /** The agent's context while there is no prompt, else -1. */
+  context: number;
   readonly toolsSeen: Set<string>;
   /** Lower-cased results of the read calls so far (content from outside), bounded. */
   results: string;
@@ -105,9 +111,11 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     scaleFor(id, prompted, options.scales, options.scalesWithoutPrompt, defaultScale(id));
 
   const resolve = (session: SessionView, state: ClusterState) => {
-    if (session.prompt === state.prompt) return;
+    if (session.prompt === state.prompt && session.service === state.service) return;
     state.prompt = session.prompt;
+    state.service = session.service;
     state.assignment = resolvePrompt(session.prompt);
+    state.context = session.prompt === '' ? (options.agentContexts?.contextOf(session) ?? -1) : -1;
   };
 
   const emit = (out: Finding[], state: ClusterState, id: ClusterEvidence, raw: number, message: string, callIndex: number, spanIds: readonly string[]) => {
@@ -184,7 +192,9 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
     createState(session) {
       const state: ClusterState = {
         prompt: '',
+        service: '',
         assignment: undefined,
+        context: -1,
         toolsSeen: new Set(),
         results: '',
         countReported: false,
@@ -198,8 +208,9 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       resolve(session, state);
       const out: Finding[] = [];
       const event = call.event;
-      const cluster = state.assignment?.cluster ?? -1;
-      const scope = cluster < 0 ? 'all training sessions' : `prompt cluster ${cluster}`;
+      const cluster = state.assignment?.cluster ?? state.context;
+      const agent = options.agentContexts?.agentOf(cluster);
+      const scope = cluster < 0 ? 'all training sessions' : agent !== undefined ? `agent ${agent} (prompt not known)` : `prompt cluster ${cluster}`;
       promptFinding(out, state, call.index);
 
       const rarity = baselines.toolRarity(cluster, event.tool, event.toolClass.category);

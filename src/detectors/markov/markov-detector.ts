@@ -2,12 +2,15 @@ import type { Detector, DetectorContext } from '../detector.js';
 import type { Finding } from '../finding.js';
 import { isConsequential } from '../call-reach.js';
 import type { SessionView } from '../../session/session-view.js';
+import type { AgentContexts } from '../agent-contexts.js';
 import { END, type MarkovModel, type MarkovStep, type TransitionProbability } from './markov-model.js';
 import { type EvidenceScale, provisionalScale, scaleFor, severityForScore } from '../evidence-scale.js';
 
 export interface MarkovDetectorOptions {
   /** The prompt's cluster, -1 when none fits; absent: the global model only. */
   readonly clusterOf?: (prompt: string) => number;
+  /** Without a prompt, the session's agent's context; absent: the global model. */
+  readonly agentContexts?: AgentContexts;
   /** Bits of surprise -> finding score, per finding id. */
   readonly scales?: Partial<Record<MarkovEvidence, EvidenceScale>>;
   /** The same for a session whose prompt is not known (yet); absent: `scales`. */
@@ -23,8 +26,9 @@ export interface MarkovDetectorOptions {
 }
 
 export interface MarkovState {
-  /** The prompt the cluster was resolved for ('' until the root span is known). */
+  /** The prompt and agent the cluster was resolved for (the prompt '' until known). */
   prompt: string;
+  service: string;
   cluster: number;
   /** Highest per-call surprise so far, in bits. */
   maxSurprise: number;
@@ -49,10 +53,16 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
   const clusterOf = options.clusterOf;
   const skipsSequence = options.skipsSequence ?? (() => false);
 
+  const { agentContexts } = options;
   const resolveCluster = (session: SessionView, state: MarkovState): void => {
-    if (clusterOf === undefined || session.prompt === state.prompt) return;
+    if (session.prompt === state.prompt && session.service === state.service) return;
     state.prompt = session.prompt;
-    state.cluster = session.prompt === '' ? -1 : clusterOf(session.prompt);
+    state.service = session.service;
+    state.cluster = session.prompt !== '' ? (clusterOf?.(session.prompt) ?? -1) : (agentContexts?.contextOf(session) ?? -1);
+  };
+  const scopeOf = (cluster: number): string => {
+    const agent = agentContexts?.agentOf(cluster);
+    return agent === undefined ? `prompt cluster ${cluster}` : `agent ${agent}, prompt not known`;
   };
 
   const finding = (session: SessionView, id: MarkovEvidence, surprise: number, message: string, callIndex: number, spanIds: readonly string[]): Finding[] => {
@@ -75,7 +85,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
     id: MARKOV_DETECTOR_ID,
     async preload() {},
     createState(session) {
-      const state: MarkovState = { prompt: '', cluster: -1, maxSurprise: 0, totalSurprise: 0, calls: 0 };
+      const state: MarkovState = { prompt: '', service: '', cluster: -1, maxSurprise: 0, totalSurprise: 0, calls: 0 };
       resolveCluster(session, state);
       return state;
     },
@@ -92,7 +102,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const previous = history.length === 0 ? 'session start' : (history[history.length - 1] as MarkovStep).tool;
       const message =
         `call ${call.index}: ${previous} -> ${step.tool} has learned probability ${formatProbability(transition.probability)}` +
-        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, step)})`;
+        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, scopeOf(state.cluster), step)})`;
       // Transitions into actions, sensitive reads and fetches from outside are calibrated apart from
       // other reads: another model's different reads are normal.
       const id = isConsequential(call.event) ? 'improbable-action' : 'improbable-transition';
@@ -107,7 +117,7 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const last = history.length === 0 ? 'messages only' : (history[history.length - 1] as MarkovStep).tool;
       const message =
         `the session ended after ${last}: learned probability ${formatProbability(transition.probability)}` +
-        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, state.cluster, undefined)})`;
+        ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, scopeOf(state.cluster), undefined)})`;
       return finding(session, 'improbable-end', surprise, message, -1, []);
     },
     async shutdown() {},
@@ -128,8 +138,8 @@ function historyBefore(session: SessionView, index: number, order: number, skips
   return history;
 }
 
-function describeBasis(transition: TransitionProbability, cluster: number, step: MarkovStep | undefined): string {
-  const scope = transition.clusterUsed ? `prompt cluster ${cluster}` : 'global model';
+function describeBasis(transition: TransitionProbability, clusterScope: string, step: MarkovStep | undefined): string {
+  const scope = transition.clusterUsed ? clusterScope : 'global model';
   if (transition.basis === 'tool') return scope;
   const what = step === undefined ? 'its category' : `category ${step.category}`;
   return `${scope}, by ${what}: tool or context not seen in training`;

@@ -12,6 +12,8 @@ export interface MarkovSequence {
   readonly steps: readonly MarkovStep[];
   /** Prompt cluster of the session, or -1 when unknown. */
   readonly cluster: number;
+  /** Its agent's context (counted in that table too, not again in the global one); absent or -1: none. */
+  readonly context?: number;
 }
 
 export interface MarkovOptions {
@@ -93,9 +95,10 @@ export class MarkovModel {
     const categories = padded(sequence.steps.map((s) => s.category), this.order);
     countChain(this.toolTables, tools, this.order);
     countChain(this.categoryTables, categories, this.order);
-    if (sequence.cluster >= 0) {
-      countChain(chainFor(this.clusterToolTables, sequence.cluster, this.order), tools, this.order);
-      countChain(chainFor(this.clusterCategoryTables, sequence.cluster, this.order), categories, this.order);
+    for (const id of [sequence.cluster, sequence.context ?? -1]) {
+      if (id < 0) continue;
+      countChain(chainFor(this.clusterToolTables, id, this.order), tools, this.order);
+      countChain(chainFor(this.clusterCategoryTables, id, this.order), categories, this.order);
     }
     for (const step of sequence.steps) {
       const before = this.toolCounts.get(step.tool) ?? 0;

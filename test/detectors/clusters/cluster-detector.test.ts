@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { AgentContexts } from '../../../src/detectors/agent-contexts.js';
 import {
   ClusterBaselines,
   KnownEntities,
@@ -62,6 +63,23 @@ describe('clusters detector', () => {
     const scores = (prompt: string) => replay(scaled, session('w', prompt, [listFiles, deleteFile])).map((f) => `${f.id}:${f.score}`);
     expect(scores('tidy my files')).toEqual(['rare-tool:0.4', 'rare-action:0.4']);
     expect(scores('')).toEqual(['rare-tool:0.4', 'rare-action:0.9']);
+  });
+
+  it("judges a session without a prompt against its agent's sessions, and an agent training never saw against all", () => {
+    // The "reply" sessions come from the mail agent, the "tidy" ones from the files agent.
+    const sessions = [
+      ...Array.from({ length: 20 }, (_, i) => session(`r${i}`, 'reply to alice', [search, reply('alice@corp.example')], 'mail-agent')),
+      ...Array.from({ length: 20 }, (_, i) => session(`f${i}`, 'tidy my files', [listFiles, deleteFile], 'files-agent')),
+    ];
+    const agentContexts = AgentContexts.fit(sessions.map((s) => s.calls[0]!.service), 2);
+    const contextOf = sessions.map((s) => agentContexts.idOf(s.calls[0]!.service));
+    const baselines = ClusterBaselines.build(sessions, sessions.map((s) => (s.id.startsWith('r') ? 0 : 1)), 2 + agentContexts.count, contextOf);
+    const byAgent = createClusterDetector({ baselines, resolvePrompt, agentContexts, minScore: 0.3 });
+    const rare = (agent: string) => replay(byAgent, session('n', '', [search, deleteFile], agent)).find((f) => f.id === 'rare-action');
+    expect(rare('mail-agent')?.message).toMatch(/delete_file is used in 0 of 20 sessions of agent mail-agent \(prompt not known\)/);
+    // The files agent deletes files, and so do half of all sessions: nothing rare about it for them.
+    expect(rare('files-agent')).toBeUndefined();
+    expect(rare('new-agent')).toBeUndefined();
   });
 
   it('flags an action the cluster never takes, naming it and its learned probability', () => {

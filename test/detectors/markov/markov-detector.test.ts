@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { AgentContexts } from '../../../src/detectors/agent-contexts.js';
 import { MarkovModel, createMarkovDetector } from '../../../src/detectors/markov/index.js';
 import { replay, session } from '../../training/fixtures.js';
 
@@ -66,6 +67,19 @@ describe('markov detector', () => {
     expect(scores('summarize')).toEqual(['improbable-transition:0.1', 'improbable-action:0.2', 'improbable-end:0.3']);
     // Without a prompt: its own scale where there is one, else the prompt's.
     expect(scores('')).toEqual(['improbable-transition:0.1', 'improbable-action:0.6', 'improbable-end:0.3']);
+  });
+
+  it("uses the agent's context without a prompt, when training knew the agent", () => {
+    const agentContexts = AgentContexts.fit([...Array(20).fill('mail-agent')], 2);
+    const sequences = [];
+    for (let i = 0; i < 20; i++) sequences.push({ steps: [read, summarize], cluster: 0, context: agentContexts.idOf('mail-agent') });
+    for (let i = 0; i < 20; i++) sequences.push({ steps: [read, send], cluster: 1 });
+    const detector = createMarkovDetector(MarkovModel.train(sequences, { order: 1 }), { clusterOf: () => 0, agentContexts, minScore: 0 });
+    const sendAfterRead = (agent: string) => replay(detector, session('a', '', [read, send], agent)).find((f) => f.callIndex === 1)!;
+    expect(sendAfterRead('mail-agent').message).toMatch(/agent mail-agent, prompt not known/);
+    expect(sendAfterRead('other-agent').message).toMatch(/global model/);
+    // The mail agent never sends after reading; all sessions together often do.
+    expect(sendAfterRead('mail-agent').score).toBeGreaterThan(sendAfterRead('other-agent').score);
   });
 
   it('reports an improbable end at observeEnd', () => {
