@@ -10,6 +10,15 @@ import { scoreTraceFiles } from '../../src/cli/score-command.js';
 import type { ScoredSession } from '../../src/cli/score-command.js';
 import { resolveConfig } from '../../src/config/service-config.js';
 import { sessionSpans } from '../helpers/otel-session.js';
+import type { ToolCallSpec } from '../helpers/otel-session.js';
+
+/** Private data read, processed by code and shared by a link: the bundled chain rule fires at the link. */
+const exfiltration: ToolCallSpec[] = [
+  { tool: 'search_docs', args: { q: 'open tickets' } },
+  { tool: 'query_customer_pii', args: { customer: 'ACME' }, result: 'alice@acme.test' },
+  { tool: 'run_python', args: { code: 'print(rows)' } },
+  { tool: 'create_shareable_link', args: { file: 'rows.csv' } },
+];
 
 const line = (spans: ReadableSpan[]): string => new TextDecoder().decode(JsonTraceSerializer.serializeRequest(spans)!);
 
@@ -26,12 +35,7 @@ describe('chainwatch score', () => {
     const exfil = sessionSpans({
       sessionId: 'exfil',
       prompt: 'summarize the open tickets',
-      calls: [
-        { tool: 'search_docs', args: { q: 'open tickets' } },
-        { tool: 'query_customer_pii', args: { customer: 'ACME' }, result: 'alice@acme.test' },
-        { tool: 'run_python', args: { code: 'print(rows)' } },
-        { tool: 'create_shareable_link', args: { file: 'rows.csv' } },
-      ],
+      calls: exfiltration,
     });
     const calm = sessionSpans({ sessionId: 'calm', prompt: 'find the runbook', calls: [{ tool: 'search_docs', args: { q: 'runbook' } }] });
     // The exfiltration session arrives in two lines, its last call first: order comes from start times.
@@ -76,12 +80,7 @@ describe('chainwatch score', () => {
     const exfil = sessionSpans({
       sessionId: 'exfil-live',
       prompt: 'summarize the open tickets',
-      calls: [
-        { tool: 'search_docs', args: { q: 'open tickets' } },
-        { tool: 'query_customer_pii', args: { customer: 'ACME' }, result: 'alice@acme.test' },
-        { tool: 'run_python', args: { code: 'print(rows)' } },
-        { tool: 'create_shareable_link', args: { file: 'rows.csv' } },
-      ],
+      calls: exfiltration,
     });
     const calm = sessionSpans({ sessionId: 'calm-live', prompt: 'find the runbook', calls: [{ tool: 'search_docs', args: { q: 'runbook' } }] });
     const file = path.join(dir, 'live.otlp.jsonl');

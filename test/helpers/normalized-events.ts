@@ -1,4 +1,4 @@
-import type { SessionPromptEvent, SessionRootEvent, ToolCallEvent } from '../../src/normalize/events.js';
+import type { EventBase, SessionPromptEvent, SessionRootEvent, ToolCallEvent } from '../../src/normalize/events.js';
 
 let counter = 0;
 
@@ -8,15 +8,22 @@ export function nextSpanId(): string {
   return counter.toString(16).padStart(16, '0');
 }
 
-export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallEvent {
+/** What every event of the default session shares; a fresh span id each time. */
+function eventBase(): Omit<EventBase, 'startTimeMs' | 'convention'> {
   return {
-    type: 'tool_call',
     sessionId: 'session-1',
     sessionKey: 'conversation',
     traceId: '0af7651916cd43dd8448eb211c80319c',
     spanId: nextSpanId(),
     parentSpanId: '',
     service: 'support-agent',
+  };
+}
+
+export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallEvent {
+  return {
+    type: 'tool_call',
+    ...eventBase(),
     startTimeMs: 1_700_000_000_000,
     convention: 'semconv',
     spanKind: 3,
@@ -38,12 +45,7 @@ export function toolCallEvent(overrides: Partial<ToolCallEvent> = {}): ToolCallE
 export function sessionRootEvent(overrides: Partial<SessionRootEvent> = {}): SessionRootEvent {
   return {
     type: 'session_root',
-    sessionId: 'session-1',
-    sessionKey: 'conversation',
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: nextSpanId(),
-    parentSpanId: '',
-    service: 'support-agent',
+    ...eventBase(),
     startTimeMs: 1_700_000_000_000 - 5,
     convention: 'semconv',
     prompt: 'summarize the open tickets',
@@ -61,12 +63,7 @@ export function sessionRootEvent(overrides: Partial<SessionRootEvent> = {}): Ses
 export function sessionPromptEvent(overrides: Partial<SessionPromptEvent> = {}): SessionPromptEvent {
   return {
     type: 'session_prompt',
-    sessionId: 'session-1',
-    sessionKey: 'conversation',
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: nextSpanId(),
-    parentSpanId: '',
-    service: 'support-agent',
+    ...eventBase(),
     startTimeMs: 1_700_000_000_000 - 2,
     convention: 'semconv',
     prompt: 'summarize the open tickets',
