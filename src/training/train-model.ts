@@ -159,7 +159,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const knownEntities = KnownEntities.build(sessions);
   // Contexts for sessions without a prompt: their agent's, numbered after the prompt clusters.
   const agentContexts = AgentContexts.fit(sessions.map(agentOf), clusters.k);
-  const contexts = { clusterOf: clusterOfSession, contextOf: sessions.map((s) => agentContexts.idOf(agentOf(s))), count: clusters.k + agentContexts.count };
+  const contexts = {
+    clusterOf: clusterOfSession,
+    contextOf: sessions.map((s) => agentContexts.idOf(agentOf(s))),
+    count: clusters.k + agentContexts.count,
+  };
   const markov = MarkovModel.train(markovSequences(sessions.map((_, i) => i), steps, contexts, notices), { order });
   const baselines = ClusterBaselines.build(sessions, clusterOfSession, contexts.count, contexts.contextOf);
   const resultVocabulary = ResultVocabulary.build(readResults(sessions));
