@@ -93,14 +93,14 @@ export interface ClusterState {
 export const MAX_RESULT_CHARS = 200_000;
 
 /**
- * Evidence against the session's prompt cluster: tools (or, for tools never seen, categories) that the
- * cluster's sessions rarely use (actions, i.e. side-effecting calls, sensitive reads and fetches from
- * outside, as `rare-action`, calibrated apart from reads: harm needs an action, while a different read
- * is how another model takes another path), more calls than they make, side-effecting calls and fetches
- * with argument values or value shapes never seen for that argument, such calls naming an address, URL,
- * IBAN or phone number that no training traffic ever mentioned (`unfamiliar-entity`), unexpected
- * actions after a read result worded unlike that tool's normal results
- * (`action-after-unfamiliar-content`), and prompts far from every cluster.
+ * Evidence against the session's prompt cluster (without a prompt, its agent's sessions): tools (or, for
+ * tools never seen, categories) that the cluster's sessions rarely use (actions, i.e. side-effecting
+ * calls, sensitive reads and fetches from outside, as `rare-action`, calibrated apart from reads: harm
+ * needs an action, while a different read is how another model takes another path), more calls than they
+ * make, side-effecting calls and fetches with argument values or value shapes never seen for that
+ * argument, such calls naming an address, URL, IBAN or phone number that no training traffic ever
+ * mentioned (`unfamiliar-entity`), unexpected actions after a read result worded unlike that tool's normal
+ * results (`action-after-unfamiliar-content`), and prompts far from every cluster.
  */
 export function createClusterDetector(options: ClusterDetectorOptions): Detector<ClusterState> {
   const { baselines, resolvePrompt, knownEntities, resultVocabulary } = options;

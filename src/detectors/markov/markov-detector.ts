@@ -44,8 +44,9 @@ export const MARKOV_EVIDENCE = ['improbable-action', 'improbable-transition', 'i
 export type MarkovEvidence = (typeof MARKOV_EVIDENCE)[number];
 
 /**
- * Scores each call by how improbable the transition into it is under the session's prompt cluster
- * (backing off to the global model), and the session's end by the transition to END.
+ * Scores each call by how improbable the transition into it is under the session's prompt cluster (or,
+ * without a prompt, its agent's; backing off to the global model), and the session's end by the
+ * transition to END.
  */
 export function createMarkovDetector(model: MarkovModel, options: MarkovDetectorOptions = {}): Detector<MarkovState> {
   const scaleOf = (id: MarkovEvidence, prompted: boolean) => scaleFor(id, prompted, options.scales, options.scalesWithoutPrompt, provisionalScale);
