@@ -340,8 +340,9 @@ function modelThresholdMetrics(
 }
 
 function liveMetrics(cases: readonly Case[]): LiveMetrics {
-  const population = byPopulation(cases, cases.map((c) => (c.liveAlert === null || c.liveAlert === undefined ? 0 : 1)));
-  const alerted = (members: readonly Scored[]) => (members.length === 0 ? Number.NaN : members.filter((m) => m.score === 1).length / members.length);
+  const population = byPopulation(cases, cases.map((c) => c.fileScore));
+  const alerted = (members: readonly Scored[]) =>
+    members.length === 0 ? Number.NaN : members.filter(({ c }) => c.liveAlert !== null && c.liveAlert !== undefined).length / members.length;
   const alerts = (population.attackSets[0] as Scored[]).flatMap(({ c }) =>
     c.liveAlert === null || c.liveAlert === undefined || c.row.firstHarmfulCall === undefined ? [] : [{ c, alert: c.liveAlert, harmful: c.row.firstHarmfulCall }],
   );
