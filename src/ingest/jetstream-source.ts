@@ -207,7 +207,7 @@ export class JetStreamSpanSource implements SpanSource {
 
   async #handle(msg: JsMsg, handler: BatchHandler): Promise<void> {
     this.#counts.received++;
-    const reading = readNatsBatch(msg.data, msg.headers, `jetstream:${msg.subject}#${msg.seq}`);
+    const reading = readNatsBatch(msg, `jetstream:${msg.subject}#${msg.seq}`);
     if (!reading.ok) {
       this.#counts.failed++;
       this.#terminate(msg, reading.reason);

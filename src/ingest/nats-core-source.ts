@@ -116,7 +116,7 @@ export class NatsCoreSpanSource implements SpanSource {
   }
 
   async #handle(msg: Msg): Promise<void> {
-    const reading = readNatsBatch(msg.data, msg.headers, `nats:${msg.subject}`);
+    const reading = readNatsBatch(msg, `nats:${msg.subject}`);
     if (!reading.ok) {
       this.#fail(msg, reading.reason);
       return;

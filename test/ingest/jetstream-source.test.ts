@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamSpanSource, type JetStreamSpanSourceOptions } from '../../src/ingest/jetstream-source.js';
 import type { EncodedBatch, IngestOutcome } from '../../src/ingest/span-source.js';
 import { useNatsServer } from '../helpers/nats-server.js';
+import { publishRawHeaders } from '../helpers/nats-raw-publish.js';
 import { gate, openAllGates, sleep, waitFor } from '../helpers/wait-for.js';
 
 const silent = pino({ level: 'silent' });
@@ -184,6 +185,20 @@ describe('JetStreamSpanSource', () => {
 
     await waitFor('the termination', () => source.counters.termed === 1);
     expect(calls).toBe(0);
+    expect(source.counters.failed).toBe(1);
+  });
+
+  it('terminates a batch whose header block the client cannot parse, and goes on', async () => {
+    let calls = 0;
+    const source = isolatedSource();
+    await source.start(async () => {
+      calls++;
+      return outcome(1);
+    });
+    await publishRawHeaders(server().port, source.subject, 'NATS/1.0\r\nX Bad: 1\r\n\r\n');
+    await waitFor('the termination', () => source.counters.termed === 1);
+    await js.publish(source.subject, body);
+    await waitFor('the next batch', () => calls === 1);
     expect(source.counters.failed).toBe(1);
   });
 

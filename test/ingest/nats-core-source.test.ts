@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NatsCoreSpanSource, type NatsIngestReply } from '../../src/ingest/nats-core-source.js';
 import type { EncodedBatch, IngestOutcome } from '../../src/ingest/span-source.js';
 import { useNatsServer } from '../helpers/nats-server.js';
+import { publishRawHeaders } from '../helpers/nats-raw-publish.js';
 import { gate, openAllGates, sleep, waitFor } from '../helpers/wait-for.js';
 
 const silent = pino({ level: 'silent' });
@@ -63,6 +64,20 @@ describe('NatsCoreSpanSource', () => {
       origin: 'nats:chainwatch.otlp.traces',
     });
     expect(nats.counters).toEqual({ received: 1, completed: 1, failed: 0, dropped: 0 });
+  });
+
+  it('answers a message whose header block the client cannot parse with an error, and goes on', async () => {
+    const received: EncodedBatch[] = [];
+    const nats = source();
+    await nats.start(async (batch) => {
+      received.push(batch);
+      return outcome(1);
+    });
+    await publishRawHeaders(server().port, 'chainwatch.otlp.traces', 'NATS/1.0\r\nX Bad: 1\r\n\r\n');
+    await waitFor('the failure', () => nats.counters.failed === 1);
+    nc.publish('chainwatch.otlp.traces', body);
+    await waitFor('the next batch', () => received.length === 1);
+    expect(nats.counters).toEqual({ received: 2, completed: 1, failed: 1, dropped: 0 });
   });
 
   it('defaults to uncompressed protobuf without headers, matching header names in any case', async () => {
