@@ -42,6 +42,8 @@ export class Session implements SessionView {
   droppedCalls = 0;
 
   detectorStates: unknown[] = [];
+  /** Which detection (`ScoringStage.useDetection`) the states and findings come from. */
+  generation = 0;
   findings: Finding[] = [];
   score = 0;
   level: RiskLevel = 'none';
@@ -91,6 +93,11 @@ export class Session implements SessionView {
     if (end > this.lastSeenMs) this.lastSeenMs = end;
   }
 
+  /** Bounded like the calls: spans crafted as an endless chain of views of one call must not grow it. */
+  private rememberAlias(spanId: string): void {
+    if (this.aliasSpanIds.length < this.limits.maxCalls) this.aliasSpanIds = [...this.aliasSpanIds, spanId];
+  }
+
   private findCall(spanId: string): CallRecord | undefined {
     for (let i = this.calls.length - 1; i >= 0; i--) {
       const call = this.calls[i]!;
@@ -110,7 +117,7 @@ export class Session implements SessionView {
     this.checkClaim(event.userId, event.spanId);
     const parent = event.parentSpanId === '' ? undefined : this.findCall(event.parentSpanId);
     if (parent !== undefined && parent.event.tool === event.tool && parent.event.spanKind !== event.spanKind) {
-      if (this.aliasSpanIds.length < this.limits.maxCalls) this.aliasSpanIds = [...this.aliasSpanIds, event.spanId];
+      this.rememberAlias(event.spanId);
       return 'duplicate';
     }
     const serverView = this.calls.findIndex(
@@ -122,7 +129,7 @@ export class Session implements SessionView {
     if (serverView >= 0) {
       // The server's span of this call came first: the client's view becomes the record of it.
       const server = this.calls[serverView]!;
-      this.aliasSpanIds = [...this.aliasSpanIds, server.event.spanId];
+      this.rememberAlias(server.event.spanId);
       this.calls[serverView] = { index: serverView, event, origin: this.originOf(event, parent) };
       return 'inserted';
     }
