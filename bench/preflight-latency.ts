@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { resolveConfig } from '../src/config/service-config.js';
-import type { DetectionSetup } from '../src/service/detection-setup.js';
+import type { DetectionParts, DetectionSetup } from '../src/service/detection-setup.js';
 import { PreflightCheck, preflightThresholds } from '../src/scoring/preflight.js';
 import { SILENT_SINK } from '../src/outputs/silent-sink.js';
 import { createPipeline } from '../src/service/pipeline.js';
@@ -22,7 +22,7 @@ export interface PreflightLatency {
  * with the proposed call through every detector, combine) over live sessions of a given length.
  */
 export async function benchPreflightLatency(
-  setup: Pick<DetectionSetup, 'catalog' | 'detectors' | 'combine' | 'levels'>,
+  setup: Pick<DetectionParts, 'detectors' | 'combine' | 'levels'> & Pick<DetectionSetup, 'catalog'>,
   callsPerSession: number,
   options: { sessions: number; checks: number; warmup: number } = { sessions: 500, checks: 5_000, warmup: 500 },
 ): Promise<PreflightLatency> {

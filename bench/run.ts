@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'silent' });
   const throughput = await benchPipelineThroughput({
     'pass-through (no detectors)': async () => [],
-    'bundled rules': async () => (await loadDetectionSetup(resolveConfig({ useModel: false }), logger)).detectors,
-    'rules + default model': async () => (await loadDetectionSetup(resolveConfig({}), logger)).detectors,
+    'bundled rules': async () => (await loadDetectionSetup(resolveConfig({ useModel: false }), logger)).current().detectors,
+    'rules + default model': async () => (await loadDetectionSetup(resolveConfig({}), logger)).current().detectors,
     '200 generated rules': async () => {
       const manager = new RuleSetManager();
       manager.loadSources([generatedRuleSource(200)]);
@@ -44,8 +44,9 @@ async function main(): Promise<void> {
   }
   line('');
   const service = await loadDetectionSetup(resolveConfig({}), logger);
-  const detection = { ...service, detectors: [...service.detectors, createIdentityDetector()] };
-  const passThrough = { ...service, detectors: [] };
+  const parts = { ...service.current(), catalog: service.catalog };
+  const detection = { ...parts, detectors: [...parts.detectors, createIdentityDetector()] };
+  const passThrough = { ...parts, detectors: [] };
   line(`pre-flight check (POST /v1/check, in process): copy + replay + combine, ${detection.detectors.map((d) => d.id).join(' + ')}`);
   for (const calls of [6, 24]) {
     const baseline = await benchPreflightLatency(passThrough, calls);

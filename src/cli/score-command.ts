@@ -11,7 +11,7 @@ import { firstCallAtRisk } from '../scoring/risk-combiner.js';
 import type { RiskCombiner } from '../scoring/risk-combiner.js';
 import type { Session } from '../session/session.js';
 import { loadDetectionSetup } from '../service/detection-setup.js';
-import { createPipeline } from '../service/pipeline.js';
+import { createPipeline, pipelineDetection } from '../service/pipeline.js';
 import { fileProgress } from './progress.js';
 
 export interface ScoreCommandOptions {
@@ -73,12 +73,13 @@ export interface ScoredSession {
 export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<ScoreSummary> {
   const { config, logger } = options;
   const setup = await loadDetectionSetup(config, logger);
-  const pipeline = createPipeline({ ...setup, config, sink: SILENT_SINK, logger });
+  const pipeline = createPipeline({ ...pipelineDetection(setup), config, sink: SILENT_SINK, logger });
   const out = createWriteStream(options.out);
   let sessions = 0;
   pipeline.store.onEvict((session) => {
     sessions++;
-    const line = `${JSON.stringify(scoredSession(session, pipeline.policy.options.escalateAt, setup.combine, options.live === true))}\n`;
+    const { policy, combine } = pipeline.scoring.detection;
+    const line = `${JSON.stringify(scoredSession(session, policy.options.escalateAt, combine, options.live === true))}\n`;
     if (!out.write(line)) pendingDrain = true;
   });
   let pendingDrain = false;

@@ -59,6 +59,7 @@ export interface PreflightCheckOptions {
   readonly scoring: ScoringStage;
   /** Classes the proposed tool, and places it on a server when the request names none. */
   readonly catalog: Pick<ToolCatalog, 'classify' | 'serverOf'>;
+  /** The thresholds to start with; `useThresholds` replaces them (a reloaded model moves the levels). */
   readonly thresholds: PreflightThresholds;
   readonly clock?: () => number;
 }
@@ -72,13 +73,21 @@ const PROPOSED_SPAN_ID = 'proposed-call';
  */
 export class PreflightCheck {
   private readonly clock: () => number;
+  private thresholds: PreflightThresholds;
 
   constructor(private readonly options: PreflightCheckOptions) {
     this.clock = options.clock ?? Date.now;
+    this.thresholds = options.thresholds;
+  }
+
+  /** Checked thresholds (`preflightThresholds`) to decide by from now on. */
+  useThresholds(thresholds: PreflightThresholds): void {
+    this.thresholds = thresholds;
   }
 
   check(call: ProposedCall): PreflightAnswer {
-    const { scoring, catalog, thresholds } = this.options;
+    const { scoring, catalog } = this.options;
+    const { thresholds } = this;
     const live = scoring.store.peek(call.session);
     const toolClass = catalog.classify(call.tool);
     const preview = scoring.preview(call.session, {

@@ -25,13 +25,17 @@ interface TraceAlias {
   readonly rank: number;
 }
 
-export interface ScoringStageOptions {
-  readonly store: SessionStore;
+/** The detectors and how their findings become risk, levels and escalation: what a model reload swaps whole. */
+export interface Detection {
   readonly detectors: readonly Detector[];
   readonly policy: EscalationPolicy;
   /** Findings → risk: the model's calibrated combiner, or the plain noisy-OR. */
   readonly combine: RiskCombiner;
   readonly levels: LevelThresholds;
+}
+
+export interface ScoringStageOptions extends Detection {
+  readonly store: SessionStore;
   /** Findings at or above this severity are published as alerts. */
   readonly alertSeverity: Severity;
   readonly sink: ScoreSink;
@@ -40,6 +44,8 @@ export interface ScoringStageOptions {
   readonly maxTraceAliases: number;
   readonly clock: () => number;
   readonly logger: Logger;
+  /** Time each `tick` may spend re-scoring sessions held over a detection swap (at least one is done per tick). */
+  readonly rescoreBudgetMs: number;
   /** Verifies root spans' attestations; without it every session stays `unverified`. */
   readonly attestations?: AttestationCheck;
 }
@@ -66,6 +72,8 @@ export interface ScoringCounters {
   signals: number;
   /** Attestations the verifier could not check (saturated): their sessions keep their trust. */
   attestationsUnchecked: number;
+  /** Sessions re-scored because the detection changed (a model reload) while they were held. */
+  rescoredAfterSwap: number;
 }
 
 const MAX_ALERTED_KEYS = 64;
@@ -84,6 +92,7 @@ export class ScoringStage implements EventConsumer {
     alerts: 0,
     signals: 0,
     attestationsUnchecked: 0,
+    rescoredAfterSwap: 0,
   };
   /**
    * Sessions that left memory once over (idle, or pushed out), by their final level: against the model's
@@ -95,8 +104,14 @@ export class ScoringStage implements EventConsumer {
   private readonly escalated = new Set<Session>();
   private readonly failingDetectors = new Set<string>();
   private readonly verifying = new Set<Promise<void>>();
+  private inUse: Detection;
+  /** Bumped by each `useDetection`: a session scored under an older one is replayed before it is used. */
+  private generation = 0;
+  /** Sessions held when the detection last changed, re-scored a few at a time on `tick`. */
+  private stale: Session[] = [];
 
   constructor(private readonly options: ScoringStageOptions) {
+    this.inUse = options;
     this.traceAliases = new LRUCache({ max: options.maxTraceAliases });
     options.store.onEvict((session, reason) => {
       this.escalated.delete(session);
@@ -108,6 +123,27 @@ export class ScoringStage implements EventConsumer {
 
   get store(): SessionStore {
     return this.options.store;
+  }
+
+  /** The detectors and calibration in use (they change when a model is reloaded). */
+  get detection(): Detection {
+    return this.inUse;
+  }
+
+  /** Sessions still scored under the detection before the last swap (re-scored when their next span comes, or on `tick`). */
+  get awaitingRescore(): number {
+    return this.stale.length;
+  }
+
+  /**
+   * Swaps the detectors and calibration (a reloaded model). Held sessions keep their score until they are
+   * re-scored from their calls with the new detection: at once when a span of theirs comes, otherwise
+   * on `tick`, most recently active first, within `rescoreBudgetMs`, so a large store does not stall ingestion.
+   */
+  useDetection(next: Detection): void {
+    this.inUse = next;
+    this.generation++;
+    this.stale = [...this.options.store.values()];
   }
 
   consume(events: readonly NormalizedEvent[]): void {
@@ -131,6 +167,7 @@ export class ScoringStage implements EventConsumer {
         previous.sessionKey !== event.sessionKey
       ) {
         session = this.sessionFor(event, replay);
+        if (session.generation !== this.generation) replay.add(session);
       }
       previous = event;
       session.noteSpan(event.traceId, event.service, event.startTimeMs);
@@ -173,21 +210,25 @@ export class ScoringStage implements EventConsumer {
     copy.refreshOrigins();
     copy.detectorStates = this.freshStates(copy);
     this.runDetectors(copy, true);
-    const score = this.options.combine(copy.findings);
+    const score = this.inUse.combine(copy.findings);
     const index = copy.calls.findIndex((call) => call.event.spanId === event.spanId);
     return {
       known: live !== undefined,
       current: { score: live?.score ?? 0, level: live?.level ?? 'none' },
       score,
-      level: levelOf(score, this.options.levels),
+      level: levelOf(score, this.inUse.levels),
       trust: copy.trust,
       findings: copy.findings.filter((finding) => index >= 0 && finding.callIndex === index).sort((a, b) => b.score - a.score),
     };
   }
 
-  /** Settles time-dependent evidence, renews escalation signals due before their TTL and evicts idle sessions. Call periodically. */
+  /**
+   * Settles time-dependent evidence, renews escalation signals due before their TTL, re-scores sessions
+   * held over a detection swap and evicts idle sessions. Call periodically.
+   */
   tick(): void {
     const nowMs = this.options.clock();
+    this.rescoreStale(nowMs);
     this.sweep(nowMs);
     for (const session of this.escalated) this.escalate(session, nowMs);
     this.options.store.purgeIdle();
@@ -198,9 +239,9 @@ export class ScoringStage implements EventConsumer {
    * trace file passes +Infinity: nothing more will come) and scores the sessions it belongs to.
    */
   sweep(nowMs: number): void {
-    const { detectors, store } = this.options;
+    const { store } = this.options;
     const touched = new Set<Session>();
-    for (const detector of detectors) {
+    for (const detector of this.inUse.detectors) {
       if (detector.sweep === undefined) continue;
       try {
         for (const { sessionId, finding } of detector.sweep(nowMs, (id) => store.peek(id))) {
@@ -215,6 +256,19 @@ export class ScoringStage implements EventConsumer {
     }
     const clockMs = this.options.clock();
     for (const session of touched) this.rescore(session, clockMs);
+  }
+
+  /** Sessions held over the last swap, replayed with the detection in use until the tick's budget is spent. */
+  private rescoreStale(nowMs: number): void {
+    const until = performance.now() + this.options.rescoreBudgetMs;
+    let done = 0;
+    while (done < this.stale.length && (done === 0 || performance.now() < until)) {
+      const session = this.stale[done++]!;
+      if (session.generation === this.generation || this.options.store.peek(session.id) !== session) continue;
+      this.replay(session);
+      this.rescore(session, nowMs);
+    }
+    this.stale.splice(0, done);
   }
 
   private sessionFor(event: NormalizedEvent, replay: Set<Session>): Session {
@@ -367,12 +421,13 @@ export class ScoringStage implements EventConsumer {
   }
 
   private freshStates(session: Session): unknown[] {
-    return this.options.detectors.map((detector) => detector.createState(session));
+    session.generation = this.generation;
+    return this.inUse.detectors.map((detector) => detector.createState(session));
   }
 
   private observe(session: Session, index: number, dryRun: boolean): void {
     const call = session.calls[index]!;
-    const { detectors } = this.options;
+    const { detectors } = this.detection;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
       try {
@@ -387,6 +442,7 @@ export class ScoringStage implements EventConsumer {
   /** Re-runs every detector over the session in start-time order, from fresh states. */
   private replay(session: Session): void {
     this.counters.replays++;
+    if (session.generation !== this.generation) this.counters.rescoredAfterSwap++;
     session.refreshOrigins();
     session.findings = session.findings.filter((finding) => finding.crossSession === true);
     session.detectorStates = this.freshStates(session);
@@ -407,7 +463,9 @@ export class ScoringStage implements EventConsumer {
   private settleQuiet(session: Session): void {
     session.ended = true;
     const before = session.findings.length;
-    this.observeEnd(session);
+    // Held over a swap: its states are the old detectors'; a replay ends with the session-level evidence.
+    if (session.generation !== this.generation) this.replay(session);
+    else this.observeEnd(session);
     if (session.findings.length === before) return;
     this.rescore(session, this.options.clock());
     // It is no longer held: nothing will renew or release its escalation.
@@ -415,7 +473,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private observeEnd(session: Session): void {
-    const { detectors } = this.options;
+    const { detectors } = this.detection;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
       if (detector.observeEnd === undefined) continue;
@@ -435,9 +493,10 @@ export class ScoringStage implements EventConsumer {
   }
 
   private rescore(session: Session, nowMs: number): void {
-    session.score = this.options.combine(session.findings);
-    session.level = levelOf(session.score, this.options.levels);
-    if (session.callsAtAlert < 0 && session.score >= this.options.levels.high) session.callsAtAlert = session.calls.length;
+    const { combine, levels } = this.detection;
+    session.score = combine(session.findings);
+    session.level = levelOf(session.score, levels);
+    if (session.callsAtAlert < 0 && session.score >= levels.high) session.callsAtAlert = session.calls.length;
     this.publishAlerts(session, nowMs);
     this.escalate(session, nowMs);
     // Publish what changed the risk picture, not every call: a quiet session is published once.
@@ -448,7 +507,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private escalate(session: Session, nowMs: number): void {
-    const { policy } = this.options;
+    const { policy } = this.detection;
     const decision = policy.decide(session, session.score, nowMs);
     const signal = policy.apply(session, decision, nowMs);
     if (session.escalated) this.escalated.add(session);
@@ -511,7 +570,7 @@ export class ScoringStage implements EventConsumer {
       traceIds: [...session.traceIds],
       service: session.service,
       level: 'full',
-      ttlSeconds: this.options.policy.options.ttlSeconds,
+      ttlSeconds: this.inUse.policy.options.ttlSeconds,
       reason: strongest?.message ?? `risk ${session.score.toFixed(2)}`,
       score: session.score,
       issuedAt: new Date(nowMs).toISOString(),

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createApiServer } from '../api/api-server.js';
 import { registerCheckRoute } from '../api/check-route.js';
 import { createOtlpReceiver } from '../api/otlp-receiver.js';
+import { registerModelRoutes } from '../api/model-routes.js';
 import { registerRuleRoutes } from '../api/rules-routes.js';
 import { findNatsServerBinary, startPrivateNatsServer } from '../config/private-nats-server.js';
 import type { PrivateNatsServer } from '../config/private-nats-server.js';
@@ -22,11 +23,12 @@ import { ServiceMetrics } from '../outputs/metrics.js';
 import { NatsScoreSink } from '../outputs/nats-score-sink.js';
 import { RecentAlerts } from '../outputs/recent-alerts.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
+import { EscalationPolicy } from '../scoring/escalation-policy.js';
 import { PreflightCheck, preflightThresholds } from '../scoring/preflight.js';
 import { StoreSessionDirectory } from '../session/store-directory.js';
 import { loadDetectionSetup } from './detection-setup.js';
 import type { Pipeline } from './pipeline.js';
-import { createPipeline } from './pipeline.js';
+import { createPipeline, pipelineDetection } from './pipeline.js';
 import { registerServiceMetrics } from './service-metrics.js';
 
 const TICK_MS = 5_000;
@@ -89,6 +91,7 @@ export async function startChainwatchService(
     cleanups.push(() => setup.close());
     await setup.rules.watch();
     await setup.keyRing?.watch();
+    await setup.model?.watch();
 
     const endpoint = await natsEndpoint(config, logger);
     if (endpoint.server !== undefined) {
@@ -129,11 +132,18 @@ export async function startChainwatchService(
     const sink = new CompositeScoreSink(sinks, logger);
     cleanups.push(() => sink.close());
 
-    const pipeline = createPipeline({ ...setup, config, sink, logger });
+    const pipeline = createPipeline({ ...pipelineDetection(setup), config, sink, logger });
     const preflight = new PreflightCheck({
       scoring: pipeline.scoring,
       catalog: setup.catalog,
-      thresholds: preflightThresholds(setup.levels, config.preflight),
+      thresholds: preflightThresholds(setup.current().levels, config.preflight),
+    });
+    // A reloaded model moves the levels: checked against the configured pre-flight thresholds first
+    // (a throw refuses the model), then swapped in; held sessions are re-scored with it.
+    setup.onChange((parts) => {
+      const thresholds = preflightThresholds(parts.levels, config.preflight);
+      pipeline.scoring.useDetection({ ...parts, policy: new EscalationPolicy(parts.escalation) });
+      preflight.useThresholds(thresholds);
     });
     const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);
     ticker.unref();
@@ -155,12 +165,12 @@ export async function startChainwatchService(
     const metrics = new ServiceMetrics({ defaultMetrics: true });
     registerServiceMetrics(metrics, {
       pipeline,
-      detectors: setup.detectors,
+      detection: () => setup.current(),
       sources,
       natsSink,
       riskStore,
       ...(setup.attestations !== undefined ? { attestations: setup.attestations } : {}),
-      ...(setup.alertTargetFpr !== undefined ? { alertTargetFpr: setup.alertTargetFpr } : {}),
+      ...(setup.model !== undefined ? { model: setup.model } : {}),
     });
 
     let ready = false;
@@ -187,6 +197,7 @@ export async function startChainwatchService(
       logger: logger.child({ server: 'api' }),
       extraRoutes: (routes) => {
         registerRuleRoutes(routes, setup.rules);
+        if (setup.model !== undefined) registerModelRoutes(routes, setup.model);
         registerCheckRoute(routes, preflight);
       },
     });

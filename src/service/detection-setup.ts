@@ -10,28 +10,39 @@ import type { EscalationOptions } from '../scoring/escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
 import type { AttestationVerifier, JwksKeyRing } from '../detectors/identity/index.js';
-import { loadModel } from '../training/load-model.js';
+import type { LoadedModel } from '../training/load-model.js';
+import { ModelSlot } from './model-slot.js';
 import { loadIdentityChecks } from './identity-setup.js';
 
 /** Shipped with the package: the generic rules and the model trained from datasets/. */
 export const BUNDLED_RULES = fileURLToPath(new URL('../../rules/default.yaml', import.meta.url));
 export const BUNDLED_MODEL = fileURLToPath(new URL('../../models/default', import.meta.url));
 
-/** The catalog, detectors and risk calibration a pipeline runs with, from the configured files. */
-export interface DetectionSetup {
-  readonly catalog: ToolCatalog;
+/** What scores sessions now: the detectors and the model's calibration. A model reload replaces it whole. */
+export interface DetectionParts {
   readonly detectors: readonly Detector[];
-  readonly rules: RuleSetManager;
   readonly combine: RiskCombiner;
   readonly levels: LevelThresholds;
   /** Escalation thresholds on the calibrated risk, when a model sets them. */
   readonly escalation: EscalationOptions;
   /** The share of normal sessions the model's alert threshold lets through (its training target); absent without a model. */
   readonly alertTargetFpr?: number;
+}
+
+/** The catalog, detectors and risk calibration a pipeline runs with, from the configured files. */
+export interface DetectionSetup {
+  readonly catalog: ToolCatalog;
+  readonly rules: RuleSetManager;
+  /** The model folder in use, reloadable; absent when scoring with rules only. */
+  readonly model?: ModelSlot;
   /** Verifies session attestations, when a JWKS is configured. */
   readonly attestations?: AttestationVerifier;
   /** The JWKS the attestations are checked against; `watch()` takes rotated keys without a restart. */
   readonly keyRing?: JwksKeyRing;
+  /** The detection in use. */
+  current(): DetectionParts;
+  /** Called with the new detection when a reloaded model is taken into use; a listener that throws refuses the model. */
+  onChange(listener: (parts: DetectionParts) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -67,28 +78,12 @@ export async function loadDetectionSetup(
     else logger.error({ trigger: outcome.trigger, report: outcome.report }, 'rule reload rejected; the running rules stay');
   });
 
-  const detectors: Detector[] = [createRuleDetector(rules)];
-  let combine = riskCombiner();
-  let levels = DEFAULT_LEVEL_THRESHOLDS;
-  let escalation = config.escalation;
-  let alertTargetFpr: number | undefined;
-  const modelDir = !config.useModel ? '' : config.modelDir !== '' ? config.modelDir : existsSync(join(BUNDLED_MODEL, 'manifest.json')) ? BUNDLED_MODEL : '';
-  if (modelDir !== '') {
-    const model = await loadModel(modelDir, (message) => logger.info({ model: modelDir }, message));
-    detectors.push(model.markov, model.clusters);
-    combine = (findings, upToCallIndex) =>
-      model.combine(upToCallIndex === undefined ? findings : findings.filter((f) => f.callIndex <= upToCallIndex)).risk;
-    levels = calibratedLevels(model.alertThreshold);
-    alertTargetFpr = model.thresholds.alert.targetFpr;
-    escalation = { ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium };
-  } else {
-    logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
-  }
   let attestations: AttestationVerifier | undefined;
   let keyRing: JwksKeyRing | undefined;
+  const identityDetectors: Detector[] = [];
   if (config.jwksFile !== '') {
     const identity = await loadIdentityChecks({ jwksFile: config.jwksFile, issuers: config.attestationIssuers });
-    detectors.push(identity.detector);
+    identityDetectors.push(identity.detector);
     attestations = identity.verifier;
     keyRing = identity.keyRing;
     keyRing.onReload((outcome) => {
@@ -96,11 +91,48 @@ export async function loadDetectionSetup(
       else logger.error({ trigger: outcome.trigger, error: outcome.error }, 'JWKS reload rejected; the running keys stay');
     });
   }
-  detectors.push(...extraDetectors);
-  for (const detector of detectors) await detector.preload();
+  const ruleDetector = createRuleDetector(rules);
+  const withModel = (model: LoadedModel | undefined): DetectionParts => {
+    const detectors = [ruleDetector, ...(model === undefined ? [] : [model.markov, model.clusters]), ...identityDetectors, ...extraDetectors];
+    if (model === undefined) return { detectors, combine: riskCombiner(), levels: DEFAULT_LEVEL_THRESHOLDS, escalation: config.escalation };
+    const levels = calibratedLevels(model.alertThreshold);
+    return {
+      detectors,
+      combine: (findings, upToCallIndex) =>
+        model.combine(upToCallIndex === undefined ? findings : findings.filter((f) => f.callIndex <= upToCallIndex)).risk,
+      levels,
+      escalation: { ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium },
+      alertTargetFpr: model.thresholds.alert.targetFpr,
+    };
+  };
+
+  let parts: DetectionParts | undefined;
+  const listeners = new Set<(parts: DetectionParts) => void>();
+  const modelDir = !config.useModel ? '' : config.modelDir !== '' ? config.modelDir : existsSync(join(BUNDLED_MODEL, 'manifest.json')) ? BUNDLED_MODEL : '';
+  let model: ModelSlot | undefined;
+  if (modelDir !== '') {
+    model = await ModelSlot.open(modelDir, {
+      log: (message) => logger.info({ model: modelDir }, message),
+      accept: (next) => {
+        const candidate = withModel(next);
+        // Listeners check the new calibration against their own settings before any of them takes it.
+        for (const listener of listeners) listener(candidate);
+        parts = candidate;
+      },
+    });
+    model.onReload((outcome) => {
+      if (!outcome.ok) logger.error({ trigger: outcome.trigger, error: outcome.error, model: modelDir }, 'model reload rejected; the running model stays');
+      else if (outcome.changed) logger.info({ trigger: outcome.trigger, model: outcome.model }, 'model reloaded');
+    });
+  } else {
+    parts = withModel(undefined);
+    logger.warn('no model folder: scoring with rules only (train one with `chainwatch train`)');
+  }
+  const initial = parts!;
+  for (const detector of initial.detectors) await detector.preload();
   logger.info(
     {
-      detectors: detectors.map((d) => d.id),
+      detectors: initial.detectors.map((d) => d.id),
       rules: ruleFiles,
       model: modelDir || '(none)',
       catalog: config.catalogFile || '(inferred)',
@@ -110,18 +142,20 @@ export async function loadDetectionSetup(
   );
   return {
     catalog,
-    detectors,
     rules,
-    combine,
-    levels,
-    escalation,
-    ...(alertTargetFpr !== undefined ? { alertTargetFpr } : {}),
+    ...(model !== undefined ? { model } : {}),
     ...(attestations !== undefined ? { attestations } : {}),
     ...(keyRing !== undefined ? { keyRing } : {}),
+    current: () => parts!,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async close() {
       await rules.close();
       await keyRing?.close();
-      await Promise.all(detectors.map((detector) => detector.shutdown()));
+      await model?.close();
+      await Promise.all(parts!.detectors.map((detector) => detector.shutdown()));
     },
   };
 }

@@ -12,6 +12,7 @@ import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js'
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
 import { ScoringStage } from '../scoring/scoring-stage.js';
 import { LruSessionStore } from '../session/session-store.js';
+import type { DetectionSetup } from './detection-setup.js';
 
 export interface PipelineParts {
   readonly config: ServiceConfig;
@@ -32,8 +33,23 @@ export interface Pipeline {
   readonly ingest: IngestStage;
   readonly scoring: ScoringStage;
   readonly store: LruSessionStore;
-  readonly policy: EscalationPolicy;
 }
+
+/** What a pipeline takes from the detection setup: the detection in use, the catalog and the attestation checks. */
+export function pipelineDetection(setup: DetectionSetup): Pick<PipelineParts, 'catalog' | 'detectors' | 'combine' | 'levels' | 'escalation' | 'attestations'> {
+  const { detectors, combine, levels, escalation } = setup.current();
+  return {
+    catalog: setup.catalog,
+    detectors,
+    combine,
+    levels,
+    escalation,
+    ...(setup.attestations !== undefined ? { attestations: setup.attestations } : {}),
+  };
+}
+
+/** Per tick (5 s in the service): re-scoring the sessions held over a model reload takes at most 2 % of a core. */
+const RESCORE_BUDGET_MS = 100;
 
 /**
  * decode → normalize (stateless `IngestStage`) → session → detectors → scoring (`ScoringStage`):
@@ -55,6 +71,7 @@ export function createPipeline(parts: PipelineParts): Pipeline {
     maxTraceAliases: Math.max(1024, Math.min(config.maxSessions, 1_000_000)),
     clock: parts.clock ?? Date.now,
     logger,
+    rescoreBudgetMs: RESCORE_BUDGET_MS,
     ...(parts.attestations !== undefined ? { attestations: parts.attestations } : {}),
   });
   const ingest = new IngestStage({
@@ -63,5 +80,5 @@ export function createPipeline(parts: PipelineParts): Pipeline {
     maxDecompressedBytes: config.maxDecompressedBytes,
     logger,
   });
-  return { ingest, scoring, store, policy };
+  return { ingest, scoring, store };
 }

@@ -1,12 +1,18 @@
-import type { Detector } from '../detectors/detector.js';
 import type { SpanSource } from '../ingest/span-source.js';
 import type { KvRiskStore } from '../outputs/kv-risk-store.js';
 import type { ServiceMetrics } from '../outputs/metrics.js';
 import type { NatsScoreSink } from '../outputs/nats-score-sink.js';
+import type { DetectionParts } from './detection-setup.js';
+import type { ModelSlot } from './model-slot.js';
 import type { Pipeline } from './pipeline.js';
 
 interface Counted {
   readonly counters: object;
+}
+
+function statsOf(detector: object | undefined): object | undefined {
+  if (detector === undefined || !('stats' in detector) || typeof detector.stats !== 'object' || detector.stats === null) return undefined;
+  return detector.stats;
 }
 
 function hasCounters(value: unknown): value is Counted {
@@ -18,13 +24,14 @@ export function registerServiceMetrics(
   metrics: ServiceMetrics,
   parts: {
     readonly pipeline: Pipeline;
-    readonly detectors: readonly Detector[];
+    /** The detection in use: a model reload replaces its detectors (and their counts start again). */
+    readonly detection: () => DetectionParts;
     readonly sources: readonly SpanSource[];
     readonly natsSink?: NatsScoreSink;
     readonly riskStore?: KvRiskStore;
     readonly attestations?: { readonly counters: object };
-    /** The model's alert target, to compare the completed sessions' alert share with. */
-    readonly alertTargetFpr?: number;
+    /** The model folder in use: its alert target, to compare the completed sessions' alert share with, and its reloads. */
+    readonly model?: ModelSlot;
   },
 ): void {
   const { ingest, scoring, store } = parts.pipeline;
@@ -49,22 +56,25 @@ export function registerServiceMetrics(
     'level',
     () => scoring.completedByLevel,
   );
-  const target = parts.alertTargetFpr;
-  if (target !== undefined) {
+  const { model } = parts;
+  if (model !== undefined) {
     metrics.gauge(
       'chainwatch_model_alert_target_ratio',
       "the share of normal sessions the model's alert threshold was set to let through: compare the completed sessions' high+critical share",
-      () => target,
+      () => model.summary.targetFpr,
     );
+    metrics.labelledCounter('chainwatch_model_reloads_total', 'model folder reloads by outcome (loaded, unchanged, rejected)', 'outcome', () => model.counters);
+    metrics.gauge('chainwatch_sessions_awaiting_rescore', 'held sessions not yet re-scored with a reloaded model', () => scoring.awaitingRescore);
+    metrics.counter('chainwatch_sessions_rescored_after_reload_total', 'held sessions re-scored with a reloaded model', () => scoring.counters.rescoredAfterSwap);
   }
-  for (const detector of parts.detectors) {
-    if (!('stats' in detector) || typeof detector.stats !== 'object' || detector.stats === null) continue;
-    const stats = detector.stats;
+  for (const detector of parts.detection().detectors) {
+    if (statsOf(detector) === undefined) continue;
+    const { id } = detector;
     metrics.labelledCounter(
-      `chainwatch_detector_${detector.id.replace(/[^a-zA-Z0-9_]/g, '_')}_total`,
-      `the ${detector.id} detector's own counts (evaluations, findings, what its bounds dropped)`,
+      `chainwatch_detector_${id.replace(/[^a-zA-Z0-9_]/g, '_')}_total`,
+      `the ${id} detector's own counts (evaluations, findings, what its bounds dropped)`,
       'count',
-      () => stats,
+      () => statsOf(parts.detection().detectors.find((d) => d.id === id)) ?? {},
     );
   }
   for (const source of parts.sources) {

@@ -33,6 +33,8 @@ export interface LoadedModel {
   /** Alert when the combined risk is above this (set at the trained target FPR). */
   readonly alertThreshold: number;
   readonly thresholds: ThresholdsFile;
+  /** Frees the prompt embedder's tensors; the detectors must not be used after. */
+  dispose(): void;
 }
 
 /** Reads a model folder written by trainModel; every file is checked, and errors name the file. */
@@ -94,6 +96,7 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
     combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
     alertThreshold: thresholds.alert.threshold,
     thresholds,
+    dispose: () => embedder.dispose(),
   };
 }
 

@@ -34,6 +34,7 @@ export function testScoringStage(
     maxTraceAliases: 100,
     clock: Date.now,
     logger: pino({ level: 'silent' }),
+    rescoreBudgetMs: 0,
     ...options,
   });
   return { scoring, sink, store };

@@ -4,6 +4,8 @@ import { testScoringStage } from '../helpers/scoring-stage.js';
 import { categoryChainDetector } from '../helpers/sequence-detector.js';
 import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
 import type { Detector } from '../../src/detectors/detector.js';
+import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
+import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../src/scoring/risk-combiner.js';
 import { LruSessionStore } from '../../src/session/session-store.js';
 
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
@@ -351,6 +353,98 @@ describe('ScoringStage, the prompt before the root span', () => {
     expect(probe.seen.at(-1)).toEqual(['refund', 'refund order 42']);
   });
 });
+
+describe('ScoringStage, a detection swapped while sessions are held (a model reload)', () => {
+  const policy = new EscalationPolicy({ escalateAt: 0.6, releaseBelow: 0.4, ttlSeconds: 100, renewBeforeSeconds: 20 });
+  const swapTo = (detector: Detector) => ({ detectors: [detector], combine: riskCombiner(), levels: DEFAULT_LEVEL_THRESHOLDS, policy });
+
+  it('re-scores a held session with the new detectors when its next span comes', () => {
+    const { scoring, store, sink } = stage();
+    scoring.consume([
+      toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+      toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+    ]);
+    expect(store.peek('session-1')!.level).toBe('critical');
+    const sends = sendCounter();
+    scoring.useDetection(swapTo(sends));
+    // Until then it keeps the score it had.
+    expect(store.peek('session-1')!.level).toBe('critical');
+    expect(scoring.awaitingRescore).toBe(1);
+    scoring.consume([toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 20 })]);
+    const session = store.peek('session-1')!;
+    expect(session.findings.map((f) => [f.detector, f.callIndex])).toEqual([['sends', 1], ['sends', 2]]);
+    // The strongest finding of a kind counts once.
+    expect(session.score).toBeCloseTo(0.3);
+    expect(sink.scores.at(-1)).toMatchObject({ session: 'session-1', level: 'low' });
+    expect(scoring.counters).toMatchObject({ rescoredAfterSwap: 1, detectorErrors: 0 });
+    // The escalation follows the new risk: below `releaseBelow`, it is released.
+    expect(session.escalated).toBe(false);
+  });
+
+  it('re-scores the idle ones on tick, at least one per tick, most recently active first', () => {
+    const { scoring, store } = stage();
+    for (const id of ['a', 'b']) scoring.consume([toolCallEvent({ sessionId: id, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 })]);
+    scoring.useDetection(swapTo(sendCounter()));
+    expect(scoring.awaitingRescore).toBe(2);
+    scoring.tick();
+    expect(scoring.awaitingRescore).toBe(1);
+    expect(store.peek('b')!.findings.map((f) => f.detector)).toEqual(['sends']);
+    expect(store.peek('a')!.findings).toEqual([]);
+    scoring.tick();
+    expect(scoring.awaitingRescore).toBe(0);
+    expect(store.peek('a')!.findings.map((f) => f.detector)).toEqual(['sends']);
+    expect(scoring.counters.rescoredAfterSwap).toBe(2);
+  });
+
+  it('never hands a new detector the old detectors\' state, also when a held session is settled idle', async () => {
+    const store = new LruSessionStore({ maxSessions: 10, idleTtlMs: 50 });
+    const { scoring, sink } = testScoringStage([categoryChainDetector('pii_access', 'external_communication')], { store });
+    for (const id of ['a', 'b']) scoring.consume([toolCallEvent({ sessionId: id, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 })]);
+    scoring.useDetection(swapTo(sendCounter()));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // One is re-scored by the tick's budget, the other as it leaves the store idle.
+    scoring.tick();
+    expect(store.size).toBe(0);
+    expect(scoring.counters.detectorErrors).toBe(0);
+    const settled = sink.scores.filter((update) => update.findings.some((f) => f.id === 'session-end'));
+    expect(settled.map((update) => update.session).sort()).toEqual(['a', 'b']);
+  });
+
+  it('previews a proposed call with the detection in use', () => {
+    const { scoring } = stage();
+    scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
+    scoring.useDetection(swapTo(sendCounter()));
+    const preview = scoring.preview('session-1', toolCallEvent({ spanId: 'f'.repeat(16), tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }));
+    expect(preview.findings.map((f) => f.detector)).toEqual(['sends']);
+    expect(preview.score).toBeCloseTo(0.3);
+  });
+});
+
+/**
+ * Flags every send (0.3) and, when the session ends, says so; throws when handed a state it did not
+ * create, so a swap that leaks the old detectors' states into it shows as a detector error.
+ */
+function sendCounter(): Detector<{ readonly owner: 'sends' }> {
+  const own = (state: unknown): void => {
+    if ((state as { owner?: string } | undefined)?.owner !== 'sends') throw new Error('not my state');
+  };
+  return {
+    id: 'sends',
+    async preload() {},
+    createState: () => ({ owner: 'sends' }),
+    observe({ state, call }) {
+      own(state);
+      if (call.event.toolClass.effect !== 'send') return [];
+      return [{ detector: 'sends', id: 'send', severity: 'low', score: 0.3, message: 'a send', callIndex: call.index, spanIds: [call.event.spanId] }];
+    },
+    observeEnd(session, state) {
+      own(state);
+      const last = session.calls.length - 1;
+      return [{ detector: 'sends', id: 'session-end', severity: 'info', score: 0, message: 'ended', callIndex: last, spanIds: [] }];
+    },
+    async shutdown() {},
+  };
+}
 
 /** A rule detector with one sequence: logging disabled and not enabled again within a minute. */
 function loggingLeftOffRule(by: string) {
