@@ -8,7 +8,15 @@ import type {
 } from './session-snapshot.js';
 import type { SessionStore } from './session-store.js';
 
-const iso = (ms: number): string => (Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : '');
+const MAX_DATE_MS = 8.64e15;
+
+/** '' for no time, and for one beyond what a Date holds (whose toISOString throws). */
+const iso = (ms: number): string => (Number.isFinite(ms) && ms > 0 && ms <= MAX_DATE_MS ? new Date(ms).toISOString() : '');
+
+/** Higher risk first; the more recently active first among equals. */
+function riskier(a: Session, b: Session): boolean {
+  return a.score > b.score || (a.score === b.score && a.lastSeenMs > b.lastSeenMs);
+}
 
 /** Answers API reads from the live session store, without refreshing sessions' recency. */
 export class StoreSessionDirectory implements SessionDirectory {
@@ -22,13 +30,21 @@ export class StoreSessionDirectory implements SessionDirectory {
     return session === undefined ? undefined : this.snapshot(session);
   }
 
+  /**
+   * The `limit` riskiest matching sessions. The store holds up to millions: they are kept to the best
+   * `limit` as they are read (one insertion into a short sorted list when one beats the last), never all sorted.
+   */
   list(query: SessionQuery): SessionSummary[] {
-    const found: Session[] = [];
+    const top: Session[] = [];
     for (const session of this.store.values()) {
-      if (session.score >= query.minScore && session.lastSeenMs >= query.sinceMs) found.push(session);
+      if (session.score < query.minScore || session.lastSeenMs < query.sinceMs) continue;
+      if (top.length === query.limit && !riskier(session, top[top.length - 1]!)) continue;
+      let position = top.length;
+      while (position > 0 && riskier(session, top[position - 1]!)) position--;
+      top.splice(position, 0, session);
+      if (top.length > query.limit) top.pop();
     }
-    found.sort((a, b) => b.score - a.score || b.lastSeenMs - a.lastSeenMs);
-    return found.slice(0, query.limit).map((session) => summarize(session));
+    return top.map((session) => summarize(session));
   }
 
   private snapshot(session: Session): SessionSnapshot {

@@ -37,9 +37,12 @@ export function nanosTextToMs(text: string): number | undefined {
   return toMs(Number(text.slice(0, length - 6)), Number(text.slice(length - 6)));
 }
 
+/** 2^64 as a double: the JSON numbers from it up are beyond uint64. */
+const UINT64_LIMIT = 2 ** 64;
+
 /** From a JSON number; above 2^53 the JSON parser has already rounded it, so no care helps. */
 export function nanosNumberToMs(nanos: number): number | undefined {
-  if (!Number.isInteger(nanos) || nanos < 0) return undefined;
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos >= UINT64_LIMIT) return undefined;
   if (nanos > Number.MAX_SAFE_INTEGER) return nanos / NANOS_PER_MS;
   const restNanos = nanos % NANOS_PER_MS;
   return toMs((nanos - restNanos) / NANOS_PER_MS, restNanos);

@@ -236,6 +236,7 @@ describe('decodeOtlpJson on hand-written OTLP/JSON', () => {
     [{ traceId, spanId: 'zzzzzzzzzzzzzzzz' }, 'spanId: expected 16 hex digits'],
     [{ traceId, spanId, parentSpanId: 'abc' }, 'parentSpanId: expected 16 hex digits or nothing'],
     [{ traceId, spanId, startTimeUnixNano: '12x' }, 'startTimeUnixNano: expected unsigned 64-bit nanoseconds'],
+    [{ traceId, spanId, startTimeUnixNano: 1e300 }, 'startTimeUnixNano: expected unsigned 64-bit nanoseconds'],
     [{ traceId, spanId, kind: 'SERVER' }, 'kind: expected an integer or a kind name, got string "SERVER"'],
     [
       { traceId, spanId, attributes: [{ key: 'n', value: { intValue: '1.5' } }] },
