@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ToolDefinition } from './events.js';
+import { boundedText, TEXT_LIMITS } from './bounded-text.js';
 
 export interface LearnedDefinitionLimits {
   /** Services whose tool lists are kept; the least recently used is forgotten beyond this. */
@@ -58,11 +59,12 @@ export class LearnedDefinitions {
     }
     for (const tool of tools) {
       if (tool.name === '') continue;
-      if (!known.has(tool.name) && known.size >= this.limits.maxToolsPerService) {
+      const name = boundedText(tool.name, TEXT_LIMITS.toolName);
+      if (!known.has(name) && known.size >= this.limits.maxToolsPerService) {
         this.droppedTools++;
         continue;
       }
-      known.set(tool.name, tool.description.slice(0, this.limits.maxDescriptionLength));
+      known.set(name, boundedText(tool.description, this.limits.maxDescriptionLength));
     }
   }
 

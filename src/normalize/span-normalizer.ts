@@ -18,6 +18,7 @@ import type {
   ToolListEvent,
 } from './events.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import { boundedText, TEXT_LIMITS } from './bounded-text.js';
 
 /** Tried in this order; the first whose markers a span carries reads it. */
 const CONVENTIONS: readonly ConventionReader[] = [semconv, mcpDraft, openInference, traceloop];
@@ -64,7 +65,7 @@ export class SpanNormalizer {
         agentSpanIds.add(span.spanId);
         if (reading.role === 'root' && span.parentSpanId !== '') rootWithParent = true;
       } else if ((reading.role === 'tool_list' || reading.role === 'inference') && reading.tools.length > 0) {
-        this.catalog.learnDefinitions(span.resource.serviceName, reading.tools);
+        this.catalog.learnDefinitions(boundedText(span.resource.serviceName, TEXT_LIMITS.identifier), reading.tools);
       }
     }
     const batchSpanIds = rootWithParent ? new Set(spans.map((span) => span.spanId)) : undefined;
@@ -107,18 +108,18 @@ export class SpanNormalizer {
 
   private toolCall(span: DecodedSpan, reading: ToolCallReading, convention: Convention): ToolCallEvent {
     const attributes = span.attributes;
-    const service = span.resource.serviceName;
-    const description = reading.description || this.catalog.learnedDescription(service, reading.tool);
+    const base = eventBase(span, sessionKeyOf(attributes), convention);
+    const tool = boundedText(reading.tool, TEXT_LIMITS.toolName);
+    const description = boundedText(reading.description, TEXT_LIMITS.description) || this.catalog.learnedDescription(base.service, tool);
     const errorType = textAttribute(attributes, 'error.type');
     const failed = reading.toolError || errorType !== '' || span.statusCode === StatusCode.ERROR;
-    const sessionKey = sessionKeyOf(attributes);
     return {
       type: 'tool_call',
-      ...eventBase(span, sessionKey, convention),
+      ...base,
       spanKind: span.kind,
-      tool: reading.tool,
-      server: reading.server || this.catalog.serverOf(reading.tool),
-      toolClass: this.catalog.classify(reading.tool, description),
+      tool,
+      server: boundedText(reading.server, TEXT_LIMITS.toolName) || this.catalog.serverOf(tool),
+      toolClass: this.catalog.classify(tool, description),
       arguments: reading.arguments,
       result: reading.result,
       status: failed ? 'error' : 'ok',
@@ -172,7 +173,7 @@ function eventBase(span: DecodedSpan, key: SessionKeyReading, convention: Conven
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
-    service: span.resource.serviceName,
+    service: boundedText(span.resource.serviceName, TEXT_LIMITS.identifier),
     startTimeMs: span.startTimeMs,
     convention,
   };
@@ -185,7 +186,7 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
   return {
     type: 'session_root',
     ...eventBase(span, sessionKey, convention),
-    prompt: reading.prompt,
+    prompt: boundedText(reading.prompt, TEXT_LIMITS.prompt),
     userId: userOf(attributes),
     agentName: reading.agentName,
     model: reading.model,
@@ -196,7 +197,7 @@ function sessionRoot(span: DecodedSpan, reading: RootReading, convention: Conven
 }
 
 function sessionPrompt(span: DecodedSpan, reading: InferenceReading, convention: Convention): SessionPromptEvent {
-  return { type: 'session_prompt', ...eventBase(span, sessionKeyOf(span.attributes), convention), prompt: reading.prompt };
+  return { type: 'session_prompt', ...eventBase(span, sessionKeyOf(span.attributes), convention), prompt: boundedText(reading.prompt, TEXT_LIMITS.prompt) };
 }
 
 function toolList(span: DecodedSpan, reading: ToolListReading, convention: Convention): ToolListEvent {
@@ -221,21 +222,22 @@ function sessionKeyOf(attributes: Attributes): SessionKeyReading {
     textAttribute(attributes, 'gen_ai.conversation.id') ||
     textAttribute(attributes, 'session.id') ||
     textAttribute(attributes, 'traceloop.association.properties.session_id');
-  if (conversation !== '') return { id: conversation, kind: 'conversation' };
+  if (conversation !== '') return { id: boundedText(conversation, TEXT_LIMITS.identifier), kind: 'conversation' };
   const transport = textAttribute(attributes, 'mcp.session.id');
-  return transport !== '' ? { id: transport, kind: 'transport' } : { id: '', kind: 'trace' };
+  return transport !== '' ? { id: boundedText(transport, TEXT_LIMITS.identifier), kind: 'transport' } : { id: '', kind: 'trace' };
 }
 
 function attestationOf(span: DecodedSpan): string {
-  return textAttribute(span.attributes, ATTESTATION_ATTRIBUTE) || textAttribute(span.resource.attributes, ATTESTATION_ATTRIBUTE);
+  const token = textAttribute(span.attributes, ATTESTATION_ATTRIBUTE) || textAttribute(span.resource.attributes, ATTESTATION_ATTRIBUTE);
+  return boundedText(token, TEXT_LIMITS.attestation);
 }
 
 function userOf(attributes: Attributes): string {
-  return (
+  const user =
     textAttribute(attributes, 'user.id') ||
     textAttribute(attributes, 'enduser.id') ||
-    textAttribute(attributes, 'traceloop.association.properties.user_id')
-  );
+    textAttribute(attributes, 'traceloop.association.properties.user_id');
+  return boundedText(user, TEXT_LIMITS.identifier);
 }
 
 function durationOf(span: DecodedSpan): number {

@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { CatalogError } from './catalog-error.js';
 import { parseCatalogYaml } from './catalog-yaml.js';
 import type { ToolClass, ToolDefinition } from './events.js';
+import { boundedText, TEXT_LIMITS } from './bounded-text.js';
 import { LearnedDefinitions } from './learned-definitions.js';
 import type { LearnedDefinitionLimits } from './learned-definitions.js';
 import { inferToolClass } from './tool-inference.js';
@@ -102,10 +103,11 @@ export class ToolCatalog {
   classify(tool: string, description = ''): ToolClass {
     const entry = this.entryFor(tool);
     if (entry !== undefined) return entry.toolClass;
-    const key = description === '' ? tool : `${tool}\u0000${description}`;
+    const text = boundedText(description, TEXT_LIMITS.description);
+    const key = text === '' ? tool : `${tool}\u0000${text}`;
     let inferred = this.inferences.get(key);
     if (inferred === undefined) {
-      inferred = Object.freeze(inferToolClass(tool, description));
+      inferred = Object.freeze(inferToolClass(tool, text));
       this.inferences.set(key, inferred);
     }
     return inferred;

@@ -137,7 +137,7 @@ describe('JetStreamSpanSource', () => {
     expect(await consumerState(source)).toMatchObject({ pending: 0, ackPending: 0, redelivered: 0 });
   });
 
-  it.each(['OtlpDecodeError', 'UnsupportedMediaTypeError'])('terminates a batch rejected with %s, never redelivering it', async (name) => {
+  it.each(['OtlpDecodeError', 'UnsupportedMediaTypeError', 'PayloadTooLargeError'])('terminates a batch rejected with %s, never redelivering it', async (name) => {
     let calls = 0;
     const source = isolatedSource();
     await source.start(async () => {

@@ -3,6 +3,7 @@ import type { Attributes, DecodedSpan } from '../../src/ingest/otlp/types.js';
 import { SpanKind, StatusCode } from '../../src/ingest/otlp/types.js';
 import type { NormalizedEvent, SessionRootEvent, ToolCallEvent } from '../../src/normalize/index.js';
 import { SpanNormalizer, ToolCatalog, parseToolCatalog } from '../../src/normalize/index.js';
+import { TEXT_LIMITS } from '../../src/normalize/bounded-text.js';
 import { TEST_TRACE_ID, decodedResource, decodedSpan, testSpanId } from '../helpers/decoded-span.js';
 
 function normalize(spans: readonly DecodedSpan[], catalog = new ToolCatalog()) {
@@ -172,6 +173,27 @@ describe('SpanNormalizer: session, status, identity', () => {
     expect(keyed({})).toEqual([TEST_TRACE_ID, 'trace']);
   });
 
+  it('cuts names, ids and descriptions that become keys of bounded maps to their limits', () => {
+    const long = (c: string) => c.repeat(100_000);
+    const call = onlyCall(
+      normalize([
+        semconvCall({
+          'gen_ai.tool.name': `search_${long('x')}`,
+          'gen_ai.tool.description': long('d'),
+          'gen_ai.conversation.id': long('c'),
+          'user.id': long('u'),
+          'server.address': long('s'),
+        }),
+      ]).events,
+    );
+    expect(call.tool).toBe(`search_${'x'.repeat(TEXT_LIMITS.toolName - 7)}`);
+    expect(call.sessionId).toBe('c'.repeat(TEXT_LIMITS.identifier));
+    expect(call.userId).toBe('u'.repeat(TEXT_LIMITS.identifier));
+    expect(call.server).toBe('s'.repeat(TEXT_LIMITS.toolName));
+    // Still classed by its name.
+    expect(call.toolClass).toMatchObject({ category: 'data_access', inferred: true });
+  });
+
   it('marks a call failed on an ERROR status or an error.type, naming the class it can', () => {
     const status = (attributes: Attributes, statusCode: StatusCode) => {
       const call = onlyCall(normalize([semconvCall(attributes, { statusCode })]).events);
@@ -273,6 +295,13 @@ describe('SpanNormalizer: session roots', () => {
     for (const [attributes, prompt] of cases) {
       expect(onlyRoot(normalize([decodedSpan({ attributes })]).events).prompt).toBe(prompt);
     }
+  });
+
+  it('keeps a root whose input nests arrays deeper than it reads, instead of rejecting it', () => {
+    const nested = `${'['.repeat(10_000)}"deep"${']'.repeat(10_000)}`;
+    const { events, rejected } = normalize([decodedSpan({ attributes: { 'openinference.span.kind': 'AGENT', 'input.value': nested } })]);
+    expect(rejected).toEqual([]);
+    expect(onlyRoot(events).prompt).toBe(nested.slice(0, TEXT_LIMITS.prompt));
   });
 });
 

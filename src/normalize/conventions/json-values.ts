@@ -109,6 +109,7 @@ function userText(value: unknown, depth: number): string {
 
 /** The first user message's text; for a list of plain values (positional args), the first text. */
 function messagesText(items: readonly unknown[], depth: number): string {
+  if (depth > MAX_DEPTH) return '';
   for (const item of items) {
     if (Array.isArray(item)) {
       const text = messagesText(item, depth + 1);
