@@ -14,7 +14,10 @@ export interface OtlpReceiverOptions {
   /** Bearer tokens every request must carry; none leaves the receiver open (it often sits behind a collector). */
   readonly tokens?: readonly string[];
   readonly logger: FastifyBaseLogger;
-  /** Batches handled at once; beyond it the receiver answers 503 with `Retry-After` (default 64). */
+  /**
+   * Requests being received or handled at once; beyond it the receiver answers 503 with `Retry-After`
+   * (default 64). With `maxBodyBytes`, this bounds the memory uploads in progress hold.
+   */
   readonly maxConcurrentBatches?: number;
 }
 
@@ -158,7 +161,26 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
     });
   }
 
+  // Counted from the request's arrival, not the handler's start: bodies are buffered before the handler
+  // runs, so a cap on handling alone would let any number of slow uploads hold memory.
   let inFlight = 0;
+  const counted = new WeakSet<object>();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== OTLP_TRACES_PATH) return;
+    if (inFlight >= maxConcurrentBatches) {
+      reply.header('retry-after', '1');
+      const failure = { httpStatus: 503, rpcCode: RpcCode.UNAVAILABLE, message: 'receiver busy: retry later' };
+      return sendFailure(reply, failure, request.headers['content-type']);
+    }
+    inFlight++;
+    counted.add(request);
+  });
+  const release = async (request: object): Promise<void> => {
+    if (counted.delete(request)) inFlight--;
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
+
   app.post(OTLP_TRACES_PATH, async (request, reply) => {
     const contentType = request.headers['content-type'] ?? '';
     const format = otlpFormatOf(contentType); // UnsupportedMediaTypeError (415) for anything else
@@ -173,23 +195,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
         contentEncodingHeader,
       );
     }
-    if (inFlight >= maxConcurrentBatches) {
-      reply.header('retry-after', '1');
-      const failure = { httpStatus: 503, rpcCode: RpcCode.UNAVAILABLE, message: 'receiver busy: retry later' };
-      return sendFailure(reply, failure, contentType);
-    }
     const batch: EncodedBatch = { body: request.body, contentType, contentEncoding, origin: 'http' };
-    inFlight++;
-    try {
-      const outcome = await handler(batch);
-      const response = encodeExportResponse(
-        { rejectedSpans: outcome.rejectedSpans, errorMessage: outcome.errorMessage },
-        format,
-      );
-      return reply.code(200).type(responseFormatOf(contentType).mediaType).send(toBody(response));
-    } finally {
-      inFlight--;
-    }
+    const outcome = await handler(batch);
+    const response = encodeExportResponse({ rejectedSpans: outcome.rejectedSpans, errorMessage: outcome.errorMessage }, format);
+    return reply.code(200).type(responseFormatOf(contentType).mediaType).send(toBody(response));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -269,6 +270,40 @@ describe('OTLP/HTTP receiver: failures', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('OTLP/HTTP receiver: uploads in progress', () => {
+  it('counts a request against the limit from its arrival, so slow uploads cannot pile up', async () => {
+    const { batches, handler } = recordingHandler();
+    const url = new URL(await start({ handler, maxConcurrentBatches: 1 }));
+    const body = Buffer.from(protobufRequest());
+    // A client that sends its headers and half its body, then stalls.
+    const slow = net.connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => slow.once('connect', resolve));
+    slow.write(`POST /v1/traces HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/x-protobuf\r\ncontent-length: ${body.length}\r\n\r\n`);
+    slow.write(body.subarray(0, body.length >> 1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const refused = await post(url.href, body, { 'content-type': 'application/x-protobuf' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+
+    // Once the stalled upload is gone, its place is free again.
+    const closed = new Promise((resolve) => slow.once('close', resolve));
+    slow.destroy();
+    await closed;
+    await waitUntilAccepted(url.href, body);
+    expect(batches).toHaveLength(1);
+  });
+});
+
+/** Posts until the receiver takes the batch (its slot is freed when the server notices the abort). */
+async function waitUntilAccepted(url: string, body: Uint8Array): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await post(url, body, { 'content-type': 'application/x-protobuf' })).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the receiver never took the batch');
+}
 
 describe('OTLP/HTTP receiver: bearer tokens', () => {
   it('answers 401 with a challenge when the token is missing or wrong, and accepts the right one', async () => {
