@@ -4,6 +4,7 @@ import { loadDetectionSetup } from '../src/service/detection-setup.js';
 import { RuleSetManager, createRuleDetector } from '../src/detectors/rules/index.js';
 import { createIdentityDetector } from '../src/detectors/identity/index.js';
 import { benchPipelineThroughput } from './pipeline-throughput.js';
+import { benchModelReload } from './model-reload.js';
 import { benchPreflightLatency } from './preflight-latency.js';
 import { benchRuleEngine, generatedRuleSource } from './rule-engine.js';
 import { benchSessionFootprint } from './session-footprint.js';
@@ -58,6 +59,15 @@ async function main(): Promise<void> {
     );
   }
   await service.close();
+  line('');
+  const reload = await benchModelReload(20_000, 6);
+  line(`model reload with ${reload.sessions.toLocaleString('en')} sessions of ${reload.callsPerSession} calls held (default model, service tick budget)`);
+  line(`  ingest and score them as they come (baseline)   ${reload.ingestMs.toFixed(0)} ms`);
+  line(`  load the model folder again                      ${reload.loadMs.toFixed(0)} ms`);
+  line(
+    `  re-score every held session                      ${reload.rescoreMs.toFixed(0)} ms   ratio ${(reload.rescoreMs / reload.ingestMs).toFixed(2)}` +
+      `   in ${reload.ticks} ticks, longest ${reload.longestTickMs.toFixed(0)} ms (re-scoring budget 100 ms; the rest is the tick's own work)`,
+  );
   line('');
   const footprint = benchSessionFootprint(1_000_000);
   line(`session state, ${footprint.sessions.toLocaleString('en')} live sessions of one call`);

@@ -23,7 +23,6 @@ import { ServiceMetrics } from '../outputs/metrics.js';
 import { NatsScoreSink } from '../outputs/nats-score-sink.js';
 import { RecentAlerts } from '../outputs/recent-alerts.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
-import { EscalationPolicy } from '../scoring/escalation-policy.js';
 import { PreflightCheck, preflightThresholds } from '../scoring/preflight.js';
 import { StoreSessionDirectory } from '../session/store-directory.js';
 import { loadDetectionSetup } from './detection-setup.js';
@@ -142,7 +141,7 @@ export async function startChainwatchService(
     // (a throw refuses the model), then swapped in; held sessions are re-scored with it.
     setup.onChange((parts) => {
       const thresholds = preflightThresholds(parts.levels, config.preflight);
-      pipeline.scoring.useDetection({ ...parts, policy: new EscalationPolicy(parts.escalation) });
+      pipeline.scoring.useDetection(parts);
       preflight.useThresholds(thresholds);
     });
     const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);

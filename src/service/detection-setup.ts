@@ -6,8 +6,9 @@ import type { ServiceConfig } from '../config/service-config.js';
 import type { Detector } from '../detectors/detector.js';
 import { RuleSetManager, createRuleDetector } from '../detectors/rules/index.js';
 import { loadToolCatalog, ToolCatalog } from '../normalize/tool-catalog.js';
-import type { EscalationOptions } from '../scoring/escalation-policy.js';
-import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
+import { EscalationPolicy } from '../scoring/escalation-policy.js';
+import type { LevelThresholds } from '../scoring/risk-combiner.js';
+import type { Detection } from '../scoring/scoring-stage.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
 import type { AttestationVerifier, JwksKeyRing } from '../detectors/identity/index.js';
 import type { LoadedModel } from '../training/load-model.js';
@@ -19,12 +20,7 @@ export const BUNDLED_RULES = fileURLToPath(new URL('../../rules/default.yaml', i
 export const BUNDLED_MODEL = fileURLToPath(new URL('../../models/default', import.meta.url));
 
 /** What scores sessions now: the detectors and the model's calibration. A model reload replaces it whole. */
-export interface DetectionParts {
-  readonly detectors: readonly Detector[];
-  readonly combine: RiskCombiner;
-  readonly levels: LevelThresholds;
-  /** Escalation thresholds on the calibrated risk, when a model sets them. */
-  readonly escalation: EscalationOptions;
+export interface DetectionParts extends Detection {
   /** The share of normal sessions the model's alert threshold lets through (its training target); absent without a model. */
   readonly alertTargetFpr?: number;
 }
@@ -94,14 +90,17 @@ export async function loadDetectionSetup(
   const ruleDetector = createRuleDetector(rules);
   const withModel = (model: LoadedModel | undefined): DetectionParts => {
     const detectors = [ruleDetector, ...(model === undefined ? [] : [model.markov, model.clusters]), ...identityDetectors, ...extraDetectors];
-    if (model === undefined) return { detectors, combine: riskCombiner(), levels: DEFAULT_LEVEL_THRESHOLDS, escalation: config.escalation };
+    if (model === undefined) {
+      return { detectors, combine: riskCombiner(), levels: DEFAULT_LEVEL_THRESHOLDS, policy: new EscalationPolicy(config.escalation) };
+    }
+    // Escalation uses the model's thresholds: from its alert level, released below `medium`.
     const levels = calibratedLevels(model.alertThreshold);
     return {
       detectors,
       combine: (findings, upToCallIndex) =>
         model.combine(upToCallIndex === undefined ? findings : findings.filter((f) => f.callIndex <= upToCallIndex)).risk,
       levels,
-      escalation: { ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium },
+      policy: new EscalationPolicy({ ...config.escalation, escalateAt: levels.high, releaseBelow: levels.medium }),
       alertTargetFpr: model.thresholds.alert.targetFpr,
     };
   };

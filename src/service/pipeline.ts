@@ -6,7 +6,6 @@ import { IngestStage } from '../ingest/ingest-stage.js';
 import { SpanNormalizer } from '../normalize/span-normalizer.js';
 import type { ToolCatalog } from '../normalize/tool-catalog.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
-import type { EscalationOptions } from '../scoring/escalation-policy.js';
 import { EscalationPolicy } from '../scoring/escalation-policy.js';
 import type { LevelThresholds, RiskCombiner } from '../scoring/risk-combiner.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../scoring/risk-combiner.js';
@@ -23,7 +22,7 @@ export interface PipelineParts {
   /** From the model's calibration; the uncalibrated defaults otherwise. */
   readonly combine?: RiskCombiner;
   readonly levels?: LevelThresholds;
-  readonly escalation?: EscalationOptions;
+  readonly policy?: EscalationPolicy;
   readonly clock?: () => number;
   /** Verifies attestations on root spans; the identity detector reads the trust it sets. */
   readonly attestations?: AttestationCheck;
@@ -36,14 +35,14 @@ export interface Pipeline {
 }
 
 /** What a pipeline takes from the detection setup: the detection in use, the catalog and the attestation checks. */
-export function pipelineDetection(setup: DetectionSetup): Pick<PipelineParts, 'catalog' | 'detectors' | 'combine' | 'levels' | 'escalation' | 'attestations'> {
-  const { detectors, combine, levels, escalation } = setup.current();
+export function pipelineDetection(setup: DetectionSetup): Pick<PipelineParts, 'catalog' | 'detectors' | 'combine' | 'levels' | 'policy' | 'attestations'> {
+  const { detectors, combine, levels, policy } = setup.current();
   return {
     catalog: setup.catalog,
     detectors,
     combine,
     levels,
-    escalation,
+    policy,
     ...(setup.attestations !== undefined ? { attestations: setup.attestations } : {}),
   };
 }
@@ -58,7 +57,7 @@ const RESCORE_BUDGET_MS = 100;
 export function createPipeline(parts: PipelineParts): Pipeline {
   const { config, logger } = parts;
   const store = new LruSessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs });
-  const policy = new EscalationPolicy(parts.escalation ?? config.escalation);
+  const policy = parts.policy ?? new EscalationPolicy(config.escalation);
   const scoring = new ScoringStage({
     store,
     detectors: parts.detectors,
