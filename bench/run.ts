@@ -73,6 +73,14 @@ async function main(): Promise<void> {
   line(`session state, ${footprint.sessions.toLocaleString('en')} live sessions of one call`);
   line(`  one call event (baseline)       ${footprint.eventBytes.toFixed(0)} B`);
   line(`  session beyond its event        ${footprint.sessionBytes.toFixed(0)} B   ratio ${(footprint.sessionBytes / footprint.eventBytes).toFixed(2)}`);
+  for (const [sessions, content] of [[1_000_000, 0], [20_000, 4_000], [2_000, 40_000]] as const) {
+    const measured = content === 0 ? footprint : benchSessionFootprint(sessions, content);
+    const held = measured.eventBytes + measured.sessionBytes;
+    line(
+      `  memory budget's count, calls of ${String(content).padStart(6)} characters of content   ${measured.accountedBytes.toFixed(0)} B` +
+        ` against ${held.toFixed(0)} B measured   ratio ${(measured.accountedBytes / held).toFixed(2)}`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

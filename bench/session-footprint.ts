@@ -17,14 +17,29 @@ export interface FootprintResult {
   readonly eventBytes: number;
   /** Heap bytes a live session costs beyond its one call event. */
   readonly sessionBytes: number;
+  /** What the store's memory budget counts for each session (event included). */
+  readonly accountedBytes: number;
 }
 
-/** Heap cost of `count` live sessions of one call each, against the bare events (baseline). */
-export function benchSessionFootprint(count: number): FootprintResult {
+/**
+ * Heap cost of `count` live sessions of one call each, against the bare events (baseline). `content`
+ * gives each call a result and arguments of about that many characters.
+ */
+export function benchSessionFootprint(count: number, content = 0): FootprintResult {
   const before = heapUsed();
   const events: ToolCallEvent[] = [];
   for (let i = 0; i < count; i++) {
-    events.push(toolCallEvent({ sessionId: `session-${i}`, traceId: i.toString(16).padStart(32, '0'), tool: 'search_docs' }));
+    // Strings of their own, as decoded spans give: shared ones would not cost their size per call.
+    const text = (length: number): string => (length === 0 ? '' : `${i} ${'x'.repeat(length)}`.slice(0, length));
+    events.push(
+      toolCallEvent({
+        sessionId: `session-${i}`,
+        traceId: i.toString(16).padStart(32, '0'),
+        tool: 'search_docs',
+        result: text(content / 2),
+        arguments: content === 0 ? null : { query: text(content / 4), filters: [text(content / 8), text(content / 8)] },
+      }),
+    );
   }
   const withEvents = heapUsed();
   const store = new LruSessionStore({ maxSessions: count, idleTtlMs: 30 * 60_000 });
@@ -41,5 +56,6 @@ export function benchSessionFootprint(count: number): FootprintResult {
     sessions: count,
     eventBytes: (withEvents - before) / count,
     sessionBytes: (withSessions - withEvents) / count,
+    accountedBytes: store.bytes / count,
   };
 }

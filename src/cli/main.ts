@@ -106,6 +106,7 @@ program
   .option('--attestation-issuer <iss>', 'accept attestations only from this issuer (repeatable; default: any issuer in the JWKS)', collect, [])
   .option('--check-review-at <risk>', 'POST /v1/check: risk from which a call is held for review (default: the medium level)', share)
   .option('--check-deny-at <risk>', 'POST /v1/check: risk from which a call is denied (default: the high level)', share)
+  .option('--session-memory <MiB>', 'memory the live sessions may hold together; the least recently active are evicted beyond it (0: no limit)', wholeNumber, 1024)
   .action(async (flags: DetectionFlags & Record<string, unknown>) => {
     const env = configFromEnv(process.env);
     const config = resolveConfig({
@@ -119,6 +120,7 @@ program
       otlpHost: flags.host as string,
       apiHost: flags.host as string,
       allowNoAuth: flags.allowNoAuth === true,
+      maxSessionBytes: (flags.sessionMemory as number) * 1024 * 1024,
       ...detectionConfig(flags),
       preflight: {
         ...(typeof flags.checkReviewAt === 'number' ? { reviewAt: flags.checkReviewAt } : {}),
@@ -156,7 +158,8 @@ program
   .option('--live', "feed spans one at a time in the order they end, as exporters deliver them (the agent's root span last), and say where the alert came as each session streamed", false)
   .action(async (flags: DetectionFlags & { traces: string[]; out: string; live: boolean }) => {
     const env = configFromEnv(process.env);
-    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, ...detectionConfig(flags) });
+    // Offline, every session is kept to the end of the files: no idle time, no memory budget.
+    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, maxSessionBytes: 0, ...detectionConfig(flags) });
     const logger = pino({ level: config.logLevel }, pino.destination(2));
     const summary = await scoreTraceFiles({ traces: flags.traces, out: flags.out, config, logger, showProgress: true, live: flags.live });
     process.stderr.write(
@@ -177,7 +180,7 @@ program
   .option('--where <column=value>', 'with --labels: only rows whose column holds the value (repeatable, all must hold)', collectCondition, [])
   .action(async (flags: { traces: string[]; out: string; catalog?: string; targetFpr: number; labels?: string; split?: string; where: RowCondition[] }) => {
     const env = configFromEnv(process.env);
-    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0 });
+    const config = resolveConfig({ ...env, sessionIdleTtlMs: 0, maxSessionBytes: 0 });
     const logger = pino({ level: config.logLevel }, pino.destination(2));
     const summary = await trainFromTraceFiles({
       traces: flags.traces,

@@ -45,6 +45,8 @@ export interface ServiceConfig {
   /** Run the API without tokens: only for local experiments. */
   readonly allowNoAuth: boolean;
   readonly maxSessions: number;
+  /** Heap bytes the live sessions may hold together, approximately; 0: no budget (offline replays). */
+  readonly maxSessionBytes: number;
   readonly sessionIdleTtlMs: number;
   readonly sessionLimits: SessionLimits;
   readonly escalation: EscalationOptions;
@@ -77,6 +79,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   otlpTokens: [],
   allowNoAuth: false,
   maxSessions: 1_000_000,
+  maxSessionBytes: 1024 * 1024 * 1024,
   sessionIdleTtlMs: 30 * 60 * 1000,
   sessionLimits: { maxCalls: 512, maxTraceIds: 16, maxFindings: 32 },
   escalation: DEFAULT_ESCALATION,
@@ -120,6 +123,9 @@ export function resolveConfig(overrides: Partial<ServiceConfig>): ServiceConfig 
   positive('sessionLimits.maxCalls', config.sessionLimits.maxCalls);
   positive('sessionLimits.maxTraceIds', config.sessionLimits.maxTraceIds);
   positive('sessionLimits.maxFindings', config.sessionLimits.maxFindings);
+  if (!Number.isSafeInteger(config.maxSessionBytes) || config.maxSessionBytes < 0) {
+    problems.push(`maxSessionBytes: ${config.maxSessionBytes} must be a whole number of bytes (0: no budget)`);
+  }
   if (config.sessionIdleTtlMs < 0) problems.push(`sessionIdleTtlMs: ${config.sessionIdleTtlMs} must not be negative`);
   const { escalateAt, releaseBelow, ttlSeconds, renewBeforeSeconds } = config.escalation;
   if (!(escalateAt > 0 && escalateAt <= 1)) problems.push(`escalation.escalateAt: ${escalateAt} must be in (0, 1]`);

@@ -191,6 +191,8 @@ export class ScoringStage implements EventConsumer {
       if (replay.has(session) || session.ended) this.replay(session);
       this.rescore(session, nowMs);
     }
+    // Once all are scored: staying within the memory budget may evict the least recently active sessions.
+    for (const session of touched) this.options.store.resize(session);
   }
 
   /** Resolves once every attestation verification started so far has been applied. */

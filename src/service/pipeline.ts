@@ -56,7 +56,7 @@ const RESCORE_BUDGET_MS = 100;
  */
 export function createPipeline(parts: PipelineParts): Pipeline {
   const { config, logger } = parts;
-  const store = new LruSessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs });
+  const store = new LruSessionStore({ maxSessions: config.maxSessions, idleTtlMs: config.sessionIdleTtlMs, maxBytes: config.maxSessionBytes });
   const policy = parts.policy ?? new EscalationPolicy(config.escalation);
   const scoring = new ScoringStage({
     store,

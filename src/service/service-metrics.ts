@@ -49,6 +49,10 @@ export function registerServiceMetrics(
   metrics.counter('chainwatch_escalation_signals_total', 'sampling escalation signals published', () => scoring.counters.signals);
   metrics.counter('chainwatch_attestations_unchecked_total', 'attestations not verified because the verifier was saturated (the session kept its trust)', () => scoring.counters.attestationsUnchecked);
   metrics.gauge('chainwatch_live_sessions', 'sessions held in memory', () => store.size);
+  metrics.gauge('chainwatch_session_bytes', 'heap bytes the live sessions hold, approximately (what the memory budget counts)', () => store.bytes);
+  if (store.maxBytes > 0) {
+    metrics.gauge('chainwatch_session_bytes_limit', 'the memory budget of the live sessions (--session-memory)', () => store.maxBytes);
+  }
   metrics.labelledCounter('chainwatch_session_evictions_total', 'sessions evicted from memory, by reason', 'reason', () => store.evictions);
   metrics.labelledCounter(
     'chainwatch_sessions_completed_total',

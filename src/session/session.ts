@@ -2,6 +2,7 @@ import type { Finding } from '../detectors/finding.js';
 import type { TokenVerdict } from '../detectors/identity/token-verdict.js';
 import type { SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { RiskLevel } from '../scoring/risk.js';
+import { SESSION_BASE_BYTES, approximateCallBytes } from './session-size.js';
 import type { AttestedIdentity, CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
 
 // Most sessions never need these lists: they share one empty array until their first entry.
@@ -57,6 +58,10 @@ export class Session implements SessionView {
   publishedFindings = -1;
   /** Keys of findings already sent as alerts, so a replay does not alert twice. */
   alertedKeys: readonly string[] = NONE;
+  /** What the session store last counted for it against its memory budget. */
+  accountedBytes = 0;
+  /** The calls' share of `approximateBytes`, kept as calls come and go. */
+  private callBytes = 0;
 
   constructor(
     readonly id: string,
@@ -74,10 +79,16 @@ export class Session implements SessionView {
     if (startTimeMs > this.lastSeenMs) this.lastSeenMs = startTimeMs;
   }
 
+  /** Heap bytes the session holds, approximately: what the store's memory budget counts. */
+  get approximateBytes(): number {
+    return SESSION_BASE_BYTES + this.prompt.length + this.callBytes;
+  }
+
   /** Drops a trace's calls (they moved to the session that trace's conversation named); the rest keep their order. */
   removeTrace(traceId: string): void {
     this.traceIds = this.traceIds.filter((t) => t !== traceId);
     this.calls = this.calls.filter((call) => call.event.traceId !== traceId).map((call, index) => ({ ...call, index }));
+    this.callBytes = this.calls.reduce((sum, call) => sum + approximateCallBytes(call.event), 0);
   }
 
   applyRoot(event: SessionRootEvent): void {
@@ -131,6 +142,7 @@ export class Session implements SessionView {
       const server = this.calls[serverView]!;
       this.rememberAlias(server.event.spanId);
       this.calls[serverView] = { index: serverView, event, origin: this.originOf(event, parent) };
+      this.callBytes += approximateCallBytes(event) - approximateCallBytes(server.event);
       return 'inserted';
     }
     if (this.calls.length >= this.limits.maxCalls) {
@@ -139,6 +151,7 @@ export class Session implements SessionView {
     }
     if (event.userId !== '' && this.userId === '') this.userId = event.userId;
     const origin = this.originOf(event, parent);
+    this.callBytes += approximateCallBytes(event);
     let position = this.calls.length;
     while (position > 0 && this.calls[position - 1]!.event.startTimeMs > event.startTimeMs) position--;
     if (position === this.calls.length) {
@@ -221,6 +234,7 @@ export class Session implements SessionView {
     copy.identity = this.identity;
     copy.attestation = this.attestation;
     copy.calls = [...this.calls];
+    copy.callBytes = this.callBytes;
     copy.firstSeenMs = this.firstSeenMs;
     copy.lastSeenMs = this.lastSeenMs;
     copy.ended = this.ended;

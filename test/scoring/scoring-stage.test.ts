@@ -240,6 +240,23 @@ describe('ScoringStage', () => {
     expect(scoring.completedByLevel).toEqual({ none: 0, low: 0, medium: 0, high: 0, critical: 1 });
   });
 
+  it('stays within the memory budget: the least recently active sessions leave as `memory`, counted as over', () => {
+    const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0, maxBytes: 40_000 });
+    const { scoring } = testScoringStage([categoryChainDetector('pii_access', 'external_communication')], {
+      store,
+      limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 },
+    });
+    for (let i = 0; i < 10; i++) {
+      scoring.consume([toolCallEvent({ sessionId: `s${i}`, tool: 'query_customer_pii', toolClass: pii, result: 'x'.repeat(9_000), startTimeMs: t0 + i })]);
+    }
+    expect(store.bytes).toBeLessThanOrEqual(40_000);
+    expect(store.size).toBeLessThan(10);
+    expect(store.peek('s9')).toBeDefined();
+    expect(store.peek('s0')).toBeUndefined();
+    expect(store.evictions.memory).toBe(10 - store.size);
+    expect(scoring.completedByLevel.none).toBe(10 - store.size);
+  });
+
   it('counts the sessions that are over by their final level, not those cut short by shutdown', () => {
     const { scoring, store } = stage({ maxSessions: 2 });
     const session = (id: string, at: number, exfiltrate: boolean) => [

@@ -173,6 +173,8 @@ describe.each<NatsMode>(['core', 'jetstream'])('chainwatch service, NATS %s mode
     const metrics = await api(service, '/metrics');
     expect(metrics.body).toMatch(/chainwatch_spans_total \d+/);
     expect(metrics.body).toMatch(/chainwatch_live_sessions \d+/);
+    expect(metrics.body).toMatch(/chainwatch_session_bytes [1-9]\d*/);
+    expect(metrics.body).toContain(`chainwatch_session_bytes_limit ${1024 * 1024 * 1024}`);
     expect(metrics.body).toContain('# TYPE chainwatch_sessions_completed_total counter');
     // Scoring with rules only: no model, so no alert target to compare with.
     expect(metrics.body).not.toContain('chainwatch_model_alert_target_ratio');
