@@ -36,6 +36,16 @@ describe('argumentValues', () => {
     ]);
   });
 
+  it('finds entities wherever a run of their characters starts: after punctuation, an ellipsis or a scheme', () => {
+    const body = `${'Some filler text for the message body. '.repeat(3)}Mail (first.last+tag@corp.example.com), see...docs.example.org/a?b=1 or https://x.example.net/p, pay DE89370400440532013000.`;
+    expect(argumentValues({ body }).map((v) => [v.value, v.kind])).toEqual([
+      ['first.last+tag@corp.example.com', 'email'],
+      ['docs.example.org/a?b=1', 'url'],
+      ['https://x.example.net/p,', 'url'],
+      ['de89370400440532013000', 'iban'],
+    ]);
+  });
+
   it('walks nested objects and bounds the output', () => {
     expect(argumentValues({ event: { place: { city: 'Paris' } } })).toEqual([
       { path: 'event.place.city', value: 'paris', kind: 'text', shape: '' },

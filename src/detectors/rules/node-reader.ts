@@ -30,6 +30,10 @@ export class NodeReader {
     this.diagnostics.error(code, loc, this.currentElement, message);
   }
 
+  warning(code: string, loc: SourceLoc, message: string): void {
+    this.diagnostics.warning(code, loc, this.currentElement, message);
+  }
+
   checkKeys(map: SourceMap, allowed: readonly string[], what: string): void {
     for (const entry of map.entries) {
       if (!allowed.includes(entry.key)) {

@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import { PII_KINDS, SECRET_KINDS } from './content-checks.js';
 import type { PiiKind, SecretKind } from './content-checks.js';
 import { didYouMean } from './diagnostics.js';
@@ -9,6 +10,9 @@ import { ID_PATTERN } from './node-reader.js';
 import type { NodeReader } from './node-reader.js';
 import { entryOf } from './source-tree.js';
 import type { SourceEntry, SourceNode } from './source-tree.js';
+
+/** Quantifiers a pattern may hold in all: high, so that only nesting is refused, not long patterns. */
+const SAFE_REGEX_REPETITIONS = 1_000;
 
 const COMBINATORS = ['all', 'any', 'not', 'macro'] as const;
 const PREDICATE_OPS = [
@@ -191,11 +195,22 @@ export class MatcherReader {
         const literal = /^\/(.*)\/([a-z]*)$/s.exec(text);
         const pattern = literal === null ? text : literal[1]!;
         const flags = literal === null ? '' : literal[2]!;
+        let regex: RegExp;
         try {
-          new RegExp(pattern, flags);
+          regex = new RegExp(pattern, flags);
         } catch (error) {
           this.nodes.error('bad-regex', node.loc, `invalid regex ${JSON.stringify(text)}: ${(error as Error).message}`);
           return undefined;
+        }
+        // Every call's arguments go through it on the data path, where a quantifier inside a quantified
+        // group can backtrack exponentially (27 characters against ^(\w+\s?)+$ take 0.3 s, 40 take hours).
+        // A warning, not an error: the test also flags nestings that cannot backtrack, like ^\w+(\s\w+)*$.
+        if (!safeRegex(regex, { limit: SAFE_REGEX_REPETITIONS })) {
+          this.nodes.warning(
+            'unsafe-regex',
+            node.loc,
+            `regex ${JSON.stringify(text)} nests a quantifier inside a quantified group: unless every repetition must start differently (as in ^\\w+(\\s\\w+)*$), some inputs take exponential time`,
+          );
         }
         return { op: 'matches', pattern, flags: flags.replace(/[gy]/g, ''), loc };
       }

@@ -67,6 +67,22 @@ describe('malformed rule files: every error, located, all at once', () => {
     expect(first).toMatchObject({ file: 'rules/test.yaml', line: 5, column: 5, ruleId: 'bad-one', elementKind: 'rule' });
   });
 
+  it('warns about a regex that nests a quantifier inside a quantified group, and still loads it', () => {
+    const text = `version: 1
+elements:
+  - rule: odd-query
+    description: a query of words
+    severity: low
+    match: {tool: search_docs, args.q: {matches: '^(\\w+\\s?)+$'}}
+`;
+    const result = compileRuleSources([{ file: 'rules/local.yaml', text }]);
+    expect(result.errors).toEqual([]);
+    expect(result.ruleSet).not.toBeNull();
+    expect(result.warnings.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/^rules\/local\.yaml:6:50: warning \[unsafe-regex\] rule "odd-query": regex ".+" nests a quantifier inside a quantified group/),
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const lines = diagnosticsOf('version: 1\nelements:\n  - rule: x\n    description: "unterminated\n');
     // The YAML parser reports an unterminated quote where the input ends.
