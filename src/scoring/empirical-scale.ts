@@ -79,6 +79,7 @@ export class EmpiricalScale {
     return this.data;
   }
 
+  /** Reads a scale `fit` wrote; anything that could make a risk NaN or leave 0..1 is refused, naming `where`. */
   static fromJSON(value: unknown, where = 'scale'): EmpiricalScale {
     const data = value as Partial<SerializedEmpiricalScale> | null;
     if (
@@ -92,6 +93,17 @@ export class EmpiricalScale {
     ) {
       throw new Error(`${where}: expected { values, ranks, n, tailUnit }`);
     }
-    return new EmpiricalScale(data as SerializedEmpiricalScale);
+    const { values, ranks, n, tailUnit } = data as SerializedEmpiricalScale;
+    const refuse = (problem: string): never => {
+      throw new Error(`${where}: ${problem}`);
+    };
+    if (!Number.isSafeInteger(n) || n < 0) refuse(`n must be a whole number, got ${n}`);
+    if (!(Number.isFinite(tailUnit) && tailUnit > 0)) refuse(`tailUnit must be a positive number, got ${tailUnit}`);
+    if ((n === 0) !== (values.length === 0)) refuse(`${values.length} values for a sample of ${n}`);
+    const increasing = (list: readonly number[], valid: (x: number) => boolean): boolean =>
+      list.every((x, i) => valid(x) && (i === 0 || x > (list[i - 1] as number)));
+    if (!increasing(values, Number.isFinite)) refuse('values must be finite numbers, strictly increasing');
+    if (!increasing(ranks, (r) => Number.isSafeInteger(r) && r >= 0 && r < n)) refuse(`ranks must be whole numbers in [0, ${n}), strictly increasing`);
+    return new EmpiricalScale({ values: [...values], ranks: [...ranks], n, tailUnit });
   }
 }

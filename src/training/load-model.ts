@@ -72,6 +72,13 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   if (thresholds?.formatVersion !== MODEL_FORMAT_VERSION || thresholds.scales === undefined || thresholds.scalesWithoutPrompt === undefined) {
     throw new Error(`${thresholdsPath}: expected format version ${MODEL_FORMAT_VERSION} with scales and scalesWithoutPrompt`);
   }
+  const { threshold, targetFpr } = thresholds.alert ?? {};
+  if (!(typeof threshold === 'number' && threshold > 0 && threshold <= 1) || !(typeof targetFpr === 'number' && targetFpr > 0 && targetFpr < 1)) {
+    throw new Error(`${thresholdsPath}: alert needs a threshold in (0, 1] and a targetFpr in (0, 1)`);
+  }
+  for (const [kind, weight] of Object.entries(thresholds.weights ?? {})) {
+    if (!(typeof weight === 'number' && Number.isFinite(weight) && weight >= 0)) throw new Error(`${thresholdsPath}: weights.${kind} must be a number >= 0`);
+  }
   const scalesOf = <Id extends string>(detector: string, ids: readonly Id[], set: 'scales' | 'scalesWithoutPrompt') =>
     Object.fromEntries(
       ids.flatMap((id) => {

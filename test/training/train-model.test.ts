@@ -139,6 +139,23 @@ describe('trainModel and loadModel', () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest.json/);
   });
 
+  it.each([
+    ['a risk scale that would give NaN', (t: any) => (t.risk = { ...t.risk, values: [], ranks: [] }), 'thresholds.json risk: 0 values for a sample of'],
+    ['a negative weight', (t: any) => (t.weights = { ...t.weights, action: -1 }), 'thresholds.json: weights.action must be a number >= 0'],
+    ['an alert threshold outside (0, 1]', (t: any) => (t.alert = { ...t.alert, threshold: 1.5 }), 'thresholds.json: alert needs a threshold in (0, 1]'],
+  ])('refuses %s, naming the file', async (_what, corrupt, message) => {
+    const broken = join(dir, '..', `${dir.split('/').pop()}-broken`);
+    await cp(dir, broken, { recursive: true });
+    const thresholds = JSON.parse(await readFile(join(broken, 'thresholds.json'), 'utf8'));
+    corrupt(thresholds);
+    await writeFile(join(broken, 'thresholds.json'), JSON.stringify(thresholds));
+    try {
+      await expect(loadModel(broken)).rejects.toThrow(message);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a model of another format version and says to retrain it', async () => {
     const older = join(dir, '..', `${dir.split('/').pop()}-older`);
     await cp(dir, older, { recursive: true });
