@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FileWatch } from '../config/file-watch.js';
+import { FileWatchSlot } from '../config/file-watch-slot.js';
 import { MODEL_FILES } from '../training/model-files.js';
 import { loadModel } from '../training/load-model.js';
 import type { LoadedModel } from '../training/load-model.js';
@@ -57,7 +57,7 @@ export interface ModelSlotOptions {
 export class ModelSlot {
   readonly counters = { loaded: 0, unchanged: 0, rejected: 0 };
   private chain: Promise<unknown> = Promise.resolve();
-  private fileWatch: FileWatch | undefined;
+  private readonly fileWatch = new FileWatchSlot();
   private last: ModelReloadOutcome | undefined;
   private readonly listeners = new Set<(outcome: ModelReloadOutcome) => void>();
 
@@ -105,17 +105,15 @@ export class ModelSlot {
   }
 
   /** Reloads when the folder's manifest changes. Idempotent. */
-  async watch(): Promise<void> {
-    if (this.fileWatch !== undefined) return;
-    this.fileWatch = await FileWatch.start([join(this.dir, MODEL_FILES.manifest)], () => void this.reload('watch'), {
+  watch(): Promise<void> {
+    return this.fileWatch.start([join(this.dir, MODEL_FILES.manifest)], () => void this.reload('watch'), {
       debounceMs: this.options.watchDebounceMs ?? 500,
     });
   }
 
   /** Stops watching, waits for a reload in progress and frees the model. */
   async close(): Promise<void> {
-    this.fileWatch?.close();
-    this.fileWatch = undefined;
+    await this.fileWatch.close();
     await this.chain;
     this.model.dispose();
   }

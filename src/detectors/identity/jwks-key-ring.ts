@@ -1,5 +1,5 @@
 import type { JWTVerifyGetKey } from 'jose';
-import { FileWatch } from '../../config/file-watch.js';
+import { FileWatchSlot } from '../../config/file-watch-slot.js';
 import { attestationKeys, loadJwksFile } from './attestation-keys.js';
 
 /** What a JWKS reload did: a file with any error leaves the running keys in place. */
@@ -20,7 +20,7 @@ export interface JwksReloadOutcome {
 export class JwksKeyRing {
   private current: JWTVerifyGetKey;
   private count: number;
-  private fileWatch: FileWatch | undefined;
+  private readonly fileWatch = new FileWatchSlot();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(outcome: JwksReloadOutcome) => void>();
 
@@ -70,14 +70,12 @@ export class JwksKeyRing {
   }
 
   /** Reloads when the file changes. Idempotent. */
-  async watch(debounceMs = 150): Promise<void> {
-    if (this.fileWatch !== undefined) return;
-    this.fileWatch = await FileWatch.start([this.path], () => void this.reload('watch'), { debounceMs });
+  watch(debounceMs = 150): Promise<void> {
+    return this.fileWatch.start([this.path], () => void this.reload('watch'), { debounceMs });
   }
 
   async close(): Promise<void> {
-    this.fileWatch?.close();
-    this.fileWatch = undefined;
+    await this.fileWatch.close();
     await this.chain;
   }
 }

@@ -1,4 +1,4 @@
-import { FileWatch } from '../../config/file-watch.js';
+import { FileWatchSlot } from '../../config/file-watch-slot.js';
 import { compileRuleSources } from './compile.js';
 import type { RuleSource } from './compile.js';
 import type { RuleDiagnostic } from './diagnostics.js';
@@ -42,7 +42,7 @@ export class RuleSetManager {
   private paths: readonly string[] = [];
   private last: ReloadOutcome | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private fileWatch: FileWatch | undefined;
+  private readonly fileWatch = new FileWatchSlot();
   private readonly listeners = new Set<ReloadListener>();
   private readonly debounceMs: number;
 
@@ -91,9 +91,8 @@ export class RuleSetManager {
   }
 
   /** Reloads when a rule file (or a *.yaml in a watched directory) changes. Idempotent. */
-  async watch(): Promise<void> {
-    if (this.fileWatch !== undefined) return;
-    this.fileWatch = await FileWatch.start(this.paths, () => void this.reload('watch'), {
+  watch(): Promise<void> {
+    return this.fileWatch.start(this.paths, () => void this.reload('watch'), {
       debounceMs: this.debounceMs,
       inDirectory: (name) => /\.ya?ml$/.test(name),
     });
@@ -101,8 +100,7 @@ export class RuleSetManager {
 
   /** Stops watching and waits for a reload in progress. */
   async close(): Promise<void> {
-    this.fileWatch?.close();
-    this.fileWatch = undefined;
+    await this.fileWatch.close();
     await this.chain;
   }
 
