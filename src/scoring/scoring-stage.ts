@@ -70,13 +70,17 @@ export interface ScoringCounters {
   detectorErrors: number;
   alerts: number;
   signals: number;
-  /** Attestations the verifier could not check (saturated): their sessions keep their trust. */
+  /** Attestations the verifier could not check (saturated): their sessions keep their trust until a retry on tick checks them. */
   attestationsUnchecked: number;
+  /** Unchecked attestations not retried because `MAX_ATTESTATION_RETRIES` were waiting. */
+  attestationRetriesDropped: number;
   /** Sessions re-scored because the detection changed (a model reload) while they were held. */
   rescoredAfterSwap: number;
 }
 
 const MAX_ALERTED_KEYS = 64;
+/** Sessions whose attestation waits for a verifier that was saturated. */
+const MAX_ATTESTATION_RETRIES = 10_000;
 
 /**
  * The stateful stage: applies events to their sessions, runs the detectors, combines findings into
@@ -92,6 +96,7 @@ export class ScoringStage implements EventConsumer {
     alerts: 0,
     signals: 0,
     attestationsUnchecked: 0,
+    attestationRetriesDropped: 0,
     rescoredAfterSwap: 0,
   };
   /**
@@ -104,6 +109,8 @@ export class ScoringStage implements EventConsumer {
   private readonly escalated = new Set<Session>();
   private readonly failingDetectors = new Set<string>();
   private readonly verifying = new Set<Promise<void>>();
+  /** Attestations the verifier answered `unchecked` (saturated, perhaps on purpose): checked again on tick. */
+  private readonly attestationRetries = new Map<Session, { readonly token: string; readonly claim: AttestationClaim }>();
   private inUse: Detection;
   /** Bumped by each `useDetection`: a session scored under an older one is replayed before it is used. */
   private generation = 0;
@@ -115,6 +122,7 @@ export class ScoringStage implements EventConsumer {
     this.traceAliases = new LRUCache({ max: options.maxTraceAliases });
     options.store.onEvict((session, reason) => {
       this.escalated.delete(session);
+      this.attestationRetries.delete(session);
       if (reason === 'idle' && !session.ended) this.settleQuiet(session);
       // Closing the store at shutdown cuts sessions short: not an outcome.
       if (reason !== 'closed') this.completedByLevel[session.level]++;
@@ -230,6 +238,7 @@ export class ScoringStage implements EventConsumer {
    */
   tick(): void {
     const nowMs = this.options.clock();
+    this.retryAttestations();
     this.rescoreStale(nowMs);
     this.sweep(nowMs);
     for (const session of this.escalated) this.escalate(session, nowMs);
@@ -392,11 +401,35 @@ export class ScoringStage implements EventConsumer {
     }
     const verification = attestations.verify(token).then((verdict) => {
       this.verifying.delete(verification);
-      if (this.options.store.peek(session.id) !== session || !this.applyVerdict(session, verdict, claim)) return;
+      if (this.options.store.peek(session.id) !== session) return;
+      if (verdict.status === 'unchecked') this.retryAttestationLater(session, token, claim);
+      if (!this.applyVerdict(session, verdict, claim)) return;
       this.replay(session);
       this.rescore(session, this.options.clock());
     });
     this.verifying.add(verification);
+  }
+
+  /**
+   * A flood of attestations saturates the verifier; a forged one among them must still be judged (it
+   * alerts, an unverified session does not), so each waits for a retry on a later tick.
+   */
+  private retryAttestationLater(session: Session, token: string, claim: AttestationClaim): void {
+    if (this.attestationRetries.size >= MAX_ATTESTATION_RETRIES && !this.attestationRetries.has(session)) {
+      this.counters.attestationRetriesDropped++;
+      return;
+    }
+    this.attestationRetries.set(session, { token, claim });
+  }
+
+  private retryAttestations(): void {
+    const { attestations } = this.options;
+    if (attestations === undefined || this.attestationRetries.size === 0) return;
+    const waiting = [...this.attestationRetries];
+    this.attestationRetries.clear();
+    for (const [session, { token, claim }] of waiting) {
+      if (this.options.store.peek(session.id) === session) this.attest(attestations, session, token, claim);
+    }
   }
 
   private applyVerdict(session: Session, verdict: TokenVerdict, claim: AttestationClaim): boolean {

@@ -47,7 +47,8 @@ export function registerServiceMetrics(
   metrics.counter('chainwatch_detector_errors_total', 'detector failures (their evidence is skipped)', () => scoring.counters.detectorErrors);
   metrics.counter('chainwatch_alerts_total', 'alerts published', () => scoring.counters.alerts);
   metrics.counter('chainwatch_escalation_signals_total', 'sampling escalation signals published', () => scoring.counters.signals);
-  metrics.counter('chainwatch_attestations_unchecked_total', 'attestations not verified because the verifier was saturated (the session kept its trust)', () => scoring.counters.attestationsUnchecked);
+  metrics.counter('chainwatch_attestations_unchecked_total', 'attestations not verified because the verifier was saturated (the session kept its trust until a retry)', () => scoring.counters.attestationsUnchecked);
+  metrics.counter('chainwatch_attestation_retries_dropped_total', 'unchecked attestations not retried: too many were waiting', () => scoring.counters.attestationRetriesDropped);
   metrics.gauge('chainwatch_live_sessions', 'sessions held in memory', () => store.size);
   metrics.gauge('chainwatch_session_bytes', 'heap bytes the live sessions hold, approximately (what the memory budget counts)', () => store.bytes);
   if (store.maxBytes > 0) {

@@ -27,6 +27,8 @@ export interface AttestationVerifierCounters {
 /** Longer than any compact JWS over these claims: not worth the crypto. */
 const MAX_TOKEN_LENGTH = 8 * 1024;
 const REJECTED_TTL_MS = 10 * 60 * 1000;
+/** Checks of one token against keys that changed while it was checked, before it is left unchecked. */
+const MAX_KEY_CHANGES_PER_CHECK = 3;
 
 /**
  * Verifies attestations (compact JWS, see `SessionAttestationClaims`) once per token: verdicts are
@@ -39,6 +41,8 @@ export class AttestationVerifier implements AttestationCheck {
   private readonly pending = new Map<string, Promise<TokenVerdict>>();
   private readonly clock: () => number;
   private readonly maxPending: number;
+  /** Bumped by `forget`: a check that began under other keys is done again. */
+  private keysEpoch = 0;
 
   constructor(private readonly options: AttestationVerifierOptions) {
     this.clock = options.clock ?? Date.now;
@@ -46,8 +50,12 @@ export class AttestationVerifier implements AttestationCheck {
     this.verdicts = new LRUCache({ max: options.maxCached ?? 10_000, ttlAutopurge: false });
   }
 
-  /** Drops every remembered verdict: after the keys changed, tokens are checked again against the new ones. */
+  /**
+   * Drops every remembered verdict: after the keys changed, tokens are checked again against the new
+   * ones, and so are the checks under way (a withdrawn key must not verify what it was verifying).
+   */
   forget(): void {
+    this.keysEpoch++;
     this.verdicts.clear();
   }
 
@@ -66,7 +74,7 @@ export class AttestationVerifier implements AttestationCheck {
       this.counters.unchecked++;
       return Promise.resolve({ status: 'unchecked', reason: `more than ${this.maxPending} attestations awaiting verification` });
     }
-    const verification = this.check(token).then((verdict) => {
+    const verification = this.checkUnderCurrentKeys(token).then((verdict) => {
       this.pending.delete(token);
       this.remember(token, verdict);
       return verdict;
@@ -84,6 +92,15 @@ export class AttestationVerifier implements AttestationCheck {
       this.counters.rejected++;
       this.verdicts.set(token, verdict, { ttl: REJECTED_TTL_MS });
     }
+  }
+
+  private async checkUnderCurrentKeys(token: string): Promise<TokenVerdict> {
+    for (let attempt = 0; attempt < MAX_KEY_CHANGES_PER_CHECK; attempt++) {
+      const epoch = this.keysEpoch;
+      const verdict = await this.check(token);
+      if (epoch === this.keysEpoch) return verdict;
+    }
+    return { status: 'unchecked', reason: 'the keys kept changing while the attestation was checked' };
   }
 
   private async check(token: string): Promise<TokenVerdict> {

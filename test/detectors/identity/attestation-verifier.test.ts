@@ -82,6 +82,28 @@ describe('AttestationVerifier', () => {
     expect(counting.counters).toMatchObject({ verified: 1, rejected: 0 });
   });
 
+  it('checks again under the new keys a token whose check began before the keys changed', async () => {
+    const withdrawn = attestationKeys({ keys: [ed.publicJwk] });
+    let keys = withdrawn;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rotating = new AttestationVerifier({
+      // The first lookup waits until the key has been withdrawn, as a check in flight during a JWKS reload would.
+      keys: async (header, token) => {
+        const current = keys;
+        if (current === withdrawn) await gate;
+        return current(header, token);
+      },
+    });
+    const token = await signSessionAttestation(claims, ed.privateJwk);
+    const verdict = rotating.verify(token);
+    keys = attestationKeys({ keys: [ec.publicJwk] });
+    rotating.forget();
+    release();
+    expect(await verdict).toEqual({ status: 'rejected', reason: 'signed with a key not in the JWKS' });
+    expect(rotating.cached(token)).toMatchObject({ status: 'rejected' });
+  });
+
   it('answers unchecked, without judging, when too many verifications are in flight', async () => {
     const saturated = new AttestationVerifier({ keys: attestationKeys({ keys: [secretJwk] }), maxPending: 1 });
     const tokens = [await signSessionAttestation(claims, secretJwk), await signSessionAttestation({ ...claims, sid: 'session-2' }, secretJwk)];

@@ -148,6 +148,34 @@ describe('identity detector in the scoring stage', () => {
     expect(unverified.sink.signals).toHaveLength(1);
   });
 
+  it('judges a forged attestation that came while the verifier was saturated, on a later tick', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const keys = attestationKeys({ keys: [secretJwk] });
+    // One check at a time, and the first is held: every other attestation meanwhile is answered unchecked.
+    const verifier = new AttestationVerifier({
+      keys: async (header, token) => {
+        await gate;
+        return keys(header, token);
+      },
+      maxPending: 1,
+    });
+    const { scoring, store, sink } = testScoringStage([createIdentityDetector()], { attestations: verifier });
+    const forged = await signSessionAttestation({ sub: 'alice', sid: 'session-2', iss: 'orchestrator' }, { ...secretJwk, k: Buffer.alloc(32, 9).toString('base64url') });
+    scoring.consume([sessionRootEvent({ sessionId: 'session-1', attestation: await attest() })]);
+    scoring.consume([sessionRootEvent({ sessionId: 'session-2', attestation: forged })]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(store.peek('session-2')!.trust).toBe('unverified');
+    expect(scoring.counters.attestationsUnchecked).toBe(1);
+    release();
+    await scoring.settled();
+    scoring.tick();
+    await scoring.settled();
+    expect(store.peek('session-1')!.trust).toBe('verified');
+    expect(store.peek('session-2')!.trust).toBe('invalid');
+    expect(sink.alerts.map((alert) => [alert.session, alert.finding.id])).toContainEqual(['session-2', 'invalid-attestation']);
+  });
+
   it('rejects an unverified score outside [0, 1)', () => {
     expect(() => createIdentityDetector({ unverifiedScore: 1 })).toThrow(/unverifiedScore 1/);
   });
