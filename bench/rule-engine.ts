@@ -132,6 +132,7 @@ function measure(sources: readonly RuleSource[], sessions: readonly ToolCallEven
       prompt: '',
       userId: calls[0]!.userId,
       trust: 'unverified',
+      revision: 0,
       calls: records,
       firstSeenMs: calls[0]!.startTimeMs,
       lastSeenMs: calls[calls.length - 1]!.startTimeMs,

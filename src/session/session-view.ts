@@ -39,6 +39,13 @@ export interface SessionView {
   /** Absent where attestations are not checked (no JWKS configured). */
   readonly identity?: AttestedIdentity;
   readonly calls: readonly CallRecord[];
+  /**
+   * Changes, to a number no other session state had, when the calls before some call changed (one
+   * inserted out of order, replaced by its client view, or moved away): what a detector judged of a call
+   * from those before it may have changed. Calls appended at the end leave it as it was. Views whose
+   * calls never change before one another (offline replays) may keep 0.
+   */
+  readonly revision: number;
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
   /** True once the agent's root span has arrived: the turn is over. */

@@ -5,6 +5,12 @@ import type { RiskLevel } from '../scoring/risk.js';
 import { SESSION_BASE_BYTES, approximateCallBytes } from './session-size.js';
 import type { AttestedIdentity, CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
 
+let revisions = 0;
+/** Unique across sessions, so a revision names one state of one session's calls. */
+function nextRevision(): number {
+  return ++revisions;
+}
+
 // Most sessions never need these lists: they share one empty array until their first entry.
 const NONE: readonly string[] = Object.freeze([]);
 const NO_IDENTITY: AttestedIdentity = Object.freeze({ subject: '', detail: '' });
@@ -34,6 +40,7 @@ export class Session implements SessionView {
   identity: AttestedIdentity = NO_IDENTITY;
   attestation = '';
   calls: CallRecord[] = [];
+  revision = nextRevision();
   firstSeenMs = Number.POSITIVE_INFINITY;
   lastSeenMs = 0;
   ended = false;
@@ -88,6 +95,7 @@ export class Session implements SessionView {
   removeTrace(traceId: string): void {
     this.traceIds = this.traceIds.filter((t) => t !== traceId);
     this.calls = this.calls.filter((call) => call.event.traceId !== traceId).map((call, index) => ({ ...call, index }));
+    this.revision = nextRevision();
     this.callBytes = this.calls.reduce((sum, call) => sum + approximateCallBytes(call.event), 0);
   }
 
@@ -143,6 +151,7 @@ export class Session implements SessionView {
       this.rememberAlias(server.event.spanId);
       this.calls[serverView] = { index: serverView, event, origin: this.originOf(event, parent) };
       this.callBytes += approximateCallBytes(event) - approximateCallBytes(server.event);
+      this.revision = nextRevision();
       return 'inserted';
     }
     if (this.calls.length >= this.limits.maxCalls) {
@@ -161,6 +170,7 @@ export class Session implements SessionView {
       return 'appended';
     }
     this.calls.splice(position, 0, { index: position, event, origin });
+    this.revision = nextRevision();
     for (let i = position + 1; i < this.calls.length; i++) {
       const call = this.calls[i]!;
       this.calls[i] = { index: i, event: call.event, origin: call.origin };
@@ -234,6 +244,7 @@ export class Session implements SessionView {
     copy.identity = this.identity;
     copy.attestation = this.attestation;
     copy.calls = [...this.calls];
+    copy.revision = this.revision;
     copy.callBytes = this.callBytes;
     copy.firstSeenMs = this.firstSeenMs;
     copy.lastSeenMs = this.lastSeenMs;

@@ -20,6 +20,7 @@ export function sessionView(session: NormalizedSession): SessionView {
     prompt: session.prompt,
     userId: session.calls[0]?.userId ?? '',
     trust: 'unverified',
+    revision: 0,
     calls: session.calls.map((event, index) => ({ index, event, origin: 'user' })),
     firstSeenMs: first,
     lastSeenMs: session.calls[session.calls.length - 1]?.startTimeMs ?? first,

@@ -99,6 +99,7 @@ export function sessionOf(calls: readonly CallInput[], options: SessionOptions =
     prompt: options.prompt ?? '',
     userId: options.userId ?? firstEvent?.userId ?? '',
     trust: options.trust ?? 'unverified',
+    revision: 0,
     calls: records,
     firstSeenMs: times.length > 0 ? Math.min(...times) : FIXTURE_EPOCH_MS,
     lastSeenMs: times.length > 0 ? Math.max(...times) : FIXTURE_EPOCH_MS,

@@ -61,6 +61,7 @@ export function viewOf(fixture: SessionFixture, upTo = fixture.calls.length, end
     prompt: fixture.prompt,
     userId: 'user-1',
     trust: 'unverified',
+    revision: 0,
     calls,
     firstSeenMs: 1_000,
     lastSeenMs: 1_000 + calls.length,

@@ -46,20 +46,28 @@ export function createNoticeTest(knownEntities: KnownEntities): NoticeTest {
   });
 }
 
+/** What an answer about a call was given for: the calls before it and the prompt can change after. */
+interface JudgedFor {
+  readonly revision: number;
+  readonly prompt: string;
+  readonly answer: boolean;
+}
+
 /**
- * `judge` answered once per call and prompt: the Markov detector asks again about earlier calls, an
- * answer costs a pass over what was read, and the prompt (which can vouch for a value) may arrive after
- * the calls.
+ * `judge` answered once per call, for as long as what it depends on holds: the Markov detector asks again
+ * about earlier calls, and an answer costs a pass over what was read. It is asked again when the prompt
+ * (which can vouch for a value) comes, and when the calls before the call change (a read that arrived
+ * late and was inserted before it, the call moved to its conversation's session).
  */
 function judgedOnce(judge: (session: SessionView, index: number, event: ToolCallEvent) => boolean): CallTest {
-  const answers = new WeakMap<ToolCallEvent, { readonly prompt: string; readonly answer: boolean }>();
+  const answers = new WeakMap<ToolCallEvent, JudgedFor>();
   return (session, index) => {
     const event = session.calls[index]?.event;
     if (event === undefined) return false;
     const known = answers.get(event);
-    if (known !== undefined && known.prompt === session.prompt) return known.answer;
+    if (known !== undefined && known.revision === session.revision && known.prompt === session.prompt) return known.answer;
     const answer = judge(session, index, event);
-    answers.set(event, { prompt: session.prompt, answer });
+    answers.set(event, { revision: session.revision, prompt: session.prompt, answer });
     return answer;
   };
 }
