@@ -11,6 +11,11 @@ export interface DetectorContext<S> {
    * per-session state but must change nothing it shares across sessions.
    */
   readonly dryRun?: boolean;
+  /**
+   * True when the call was shown to the detectors before (the session is replayed from fresh states):
+   * evidence kept beyond the session, which counted the call then, must not count it again.
+   */
+  readonly replayed?: boolean;
 }
 
 /**

@@ -338,7 +338,10 @@ export class ScoringStage implements EventConsumer {
     // The span that names the session speaks for it, not the spans filed under its trace id before.
     if (session.service === '') session.service = service;
     session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
-    for (const event of moved) session.addCall(event);
+    for (const event of moved) {
+      if (provisional.wasObserved(event.spanId)) session.markObserved(event.spanId);
+      session.addCall(event);
+    }
     session.addFindings(
       carried.map(({ finding, completedBy }) => ({
         ...finding,
@@ -462,11 +465,12 @@ export class ScoringStage implements EventConsumer {
 
   private observe(session: Session, index: number, dryRun: boolean): void {
     const call = session.calls[index]!;
-    const { detectors } = this.detection;
+    const replayed = dryRun ? session.wasObserved(call.event.spanId) : !session.markObserved(call.event.spanId);
+    const { detectors } = this.inUse;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
       try {
-        const found = detector.observe({ session, state: session.detectorStates[d], call, dryRun });
+        const found = detector.observe({ session, state: session.detectorStates[d], call, dryRun, replayed });
         if (found.length > 0) session.addFindings(found);
       } catch (error) {
         this.detectorFailed(detector, error);
@@ -508,7 +512,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private observeEnd(session: Session): void {
-    const { detectors } = this.detection;
+    const { detectors } = this.inUse;
     for (let d = 0; d < detectors.length; d++) {
       const detector = detectors[d]!;
       if (detector.observeEnd === undefined) continue;
@@ -528,7 +532,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private rescore(session: Session, nowMs: number): void {
-    const { combine, levels } = this.detection;
+    const { combine, levels } = this.inUse;
     session.score = combine(session.findings);
     session.level = levelOf(session.score, levels);
     if (session.callsAtAlert < 0 && session.score >= levels.high) session.callsAtAlert = session.calls.length;
@@ -542,7 +546,7 @@ export class ScoringStage implements EventConsumer {
   }
 
   private escalate(session: Session, nowMs: number): void {
-    const { policy } = this.detection;
+    const { policy } = this.inUse;
     const decision = policy.decide(session, session.score, nowMs);
     const signal = policy.apply(session, decision, nowMs);
     if (session.escalated) this.escalated.add(session);

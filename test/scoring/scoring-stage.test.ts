@@ -463,6 +463,42 @@ function sendCounter(): Detector<{ readonly owner: 'sends' }> {
   };
 }
 
+describe('ScoringStage, evidence kept beyond the session', () => {
+  it('never counts a call twice when its session is replayed, however many calls of the key came between', () => {
+    const rules = new RuleSetManager();
+    rules.loadSources([
+      {
+        file: 'rules/local.yaml',
+        text: [
+          'version: 1',
+          'elements:',
+          '  - rule: user-tmp-deletes',
+          '    description: Many deletes under /tmp/x by one user',
+          '    severity: high',
+          '    threshold:',
+          '      match: {all: [{tool: delete_file}, {args.path: {starts_with: /tmp/x}}]}',
+          '      by: user',
+          '      window: 10m',
+          '      condition: {gte: 5}',
+          '',
+        ].join('\n'),
+      },
+    ]);
+    const { scoring, store } = testScoringStage([createRuleDetector(rules)], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
+    const remove = { category: 'file_write', effect: 'delete', sensitive: false, cost: 0, inferred: false } as const;
+    const del = (sessionId: string, path: string, startTimeMs: number) =>
+      toolCallEvent({ sessionId, traceId: sessionId.padEnd(32, '0'), tool: 'delete_file', toolClass: remove, arguments: { path }, userId: 'alice', startTimeMs });
+    scoring.consume([0, 1, 2, 3].map((i) => del('a1', `/tmp/x/${i}`, t0 + i * 1_000)));
+    // More of the user's calls than the rule remembers span ids for.
+    for (let s = 0; s < 300; s++) scoring.consume([del(`b${s}`, `/home/alice/f${s}`, t0 + 5_000 + s)]);
+    // The turn's root span replays the session from fresh states.
+    scoring.consume([sessionRootEvent({ sessionId: 'a1', traceId: 'a1'.padEnd(32, '0'), userId: 'alice', startTimeMs: t0 - 10 })]);
+    expect(store.peek('a1')!.findings).toEqual([]);
+    scoring.consume([del('a1', '/tmp/x/4', t0 + 4_000)]);
+    expect(store.peek('a1')!.findings.map((f) => f.id)).toEqual(['user-tmp-deletes']);
+  });
+});
+
 /** A rule detector with one sequence: logging disabled and not enabled again within a minute. */
 function loggingLeftOffRule(by: string) {
   const rules = new RuleSetManager();

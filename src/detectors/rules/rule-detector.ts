@@ -136,6 +136,11 @@ class RuleEngine implements RuleDetector {
         this.stats.dryRunSkips++;
         continue;
       }
+      if (ctx.replayed === true && !rule.bySession) {
+        // Shared state counted the call when it first came; its findings are kept across the replay.
+        this.stats.replaySkips++;
+        continue;
+      }
       this.evaluate(rule, call, session, state, out);
     }
     if (out.length === 0) return NONE;
