@@ -100,8 +100,9 @@ export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<Sco
     });
     // Attestations verify asynchronously: apply every verdict before the sessions are written.
     await pipeline.scoring.settled();
-    // The file is over: a trailing missing step that has not come will not.
+    // The file is over: a trailing missing step that has not come will not, nor will a missing root span.
     pipeline.scoring.sweep(Number.POSITIVE_INFINITY);
+    pipeline.scoring.settleAll();
     pipeline.store.clear();
   } finally {
     out.end();

@@ -269,6 +269,14 @@ export class ScoringStage implements EventConsumer {
     for (const session of touched) this.rescore(session, clockMs);
   }
 
+  /**
+   * The input is over (the end of a replayed file): every held session whose root span never came is
+   * settled as a quiet one is when it leaves the store idle, with what waited for its end.
+   */
+  settleAll(): void {
+    for (const session of [...this.options.store.values()]) if (!session.ended) this.settleQuiet(session);
+  }
+
   /** Sessions held over the last swap, replayed with the detection in use until the tick's budget is spent. */
   private rescoreStale(nowMs: number): void {
     const until = performance.now() + this.options.rescoreBudgetMs;

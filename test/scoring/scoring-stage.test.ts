@@ -257,6 +257,16 @@ describe('ScoringStage', () => {
     expect(scoring.completedByLevel.none).toBe(10 - store.size);
   });
 
+  it('settles every session whose root never came when the input is over (the end of a replayed file)', () => {
+    const { scoring, sink, store } = testScoringStage([loggingLeftOffRule('by: [session]')]);
+    scoring.consume([toolCallEvent({ tool: 'disable_logging', startTimeMs: t0 })]);
+    scoring.consume([toolCallEvent({ sessionId: 'rooted', tool: 'disable_logging', startTimeMs: t0 }), sessionRootEvent({ sessionId: 'rooted' })]);
+    const before = sink.alerts.length;
+    scoring.settleAll();
+    expect(sink.alerts.slice(before).map((a) => a.session)).toEqual(['session-1']);
+    expect(store.peek('session-1')!.level).toBe('critical');
+  });
+
   it('counts the sessions that are over by their final level, not those cut short by shutdown', () => {
     const { scoring, store } = stage({ maxSessions: 2 });
     const session = (id: string, at: number, exfiltrate: boolean) => [
