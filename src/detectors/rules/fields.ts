@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { TOOL_CATEGORIES, TOOL_EFFECTS } from '../../normalize/events.js';
 import type { ToolCallEvent } from '../../normalize/events.js';
+import { boundedText } from '../../normalize/bounded-text.js';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 
 /** The fields rules can read of a call and its session. */
@@ -150,23 +152,33 @@ function firstAtPath(root: unknown, path: readonly string[], from: number): unkn
 
 const argsKeyCache = new WeakMap<ToolCallEvent, string>();
 
+/** Keys longer than this are kept as a prefix and a digest: they live in bounded maps of entries, not bytes. */
+const MAX_KEY_LENGTH = 256;
+const KEY_PREFIX_LENGTH = 200;
+
 /**
  * A field's value as a string key (for `by`, distinct counts and sums); undefined when absent or empty.
- * Objects become canonical JSON (sorted keys), so equal arguments give equal keys.
+ * Objects become canonical JSON (sorted keys), so equal arguments give equal keys; a long key becomes its
+ * start and a SHA-256 digest of the whole, still equal exactly when the values are.
  */
 export function fieldKey(ref: FieldRef, call: CallRecord, session: SessionView): string | undefined {
   if (ref.base === 'args' && ref.path.length === 0) {
     let key = argsKeyCache.get(call.event);
     if (key === undefined) {
-      key = canonicalJson(call.event.arguments);
+      key = compactKey(canonicalJson(call.event.arguments));
       argsKeyCache.set(call.event, key);
     }
     return key;
   }
   const value = fieldValue(ref, call, session);
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'object') return canonicalJson(value);
-  return String(value);
+  return compactKey(typeof value === 'object' ? canonicalJson(value) : String(value));
+}
+
+function compactKey(key: string): string {
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  return `${boundedText(key, KEY_PREFIX_LENGTH)}… sha256:${digest}`;
 }
 
 export function canonicalJson(value: unknown): string {

@@ -145,6 +145,14 @@ describe('threshold: grouping and identical-call repetition', () => {
     expect(run(detector, session)).toEqual([]);
   });
 
+  it('tells long arguments apart by all of them, though it keys them by a prefix and a digest', () => {
+    const { detector } = engineOf(rules);
+    const body = (tail: string) => toolCall({ tool: 'send', arguments: { text: `${'x'.repeat(10_000)}${tail}` } });
+    expect(run(detector, sessionOf([body('a'), body('b'), body('a')]))).toEqual([]);
+    const findings = run(detector, sessionOf([body('a'), body('a'), body('a')], { id: 'session-2' }));
+    expect(findings.map((f) => f.callIndex)).toEqual([2]);
+  });
+
   it('groups by a field within the session', () => {
     const { detector } = engineOf(thresholdRule('by: [session, tool]\nwindow: 60s\ncondition: {gte: 2}'));
     const session = sessionOf([toolCall({ tool: 'a' }), toolCall({ tool: 'b' }), toolCall({ tool: 'a' })]);
