@@ -474,6 +474,38 @@ function sendCounter(): Detector<{ readonly owner: 'sends' }> {
 }
 
 describe('ScoringStage, evidence kept beyond the session', () => {
+  it('matches a sequence joined by trace in the order the calls ran, not the order their spans came', () => {
+    const rules = new RuleSetManager();
+    rules.loadSources([
+      {
+        file: 'rules/local.yaml',
+        text: [
+          'version: 1',
+          'elements:',
+          '  - rule: read-then-send',
+          '    description: Personal data read, then sent out',
+          '    severity: high',
+          '    sequence:',
+          '      by: [trace]',
+          '      maxspan: 10m',
+          '      steps:',
+          '        - match: {category: pii_access}',
+          '        - match: {category: external_communication}',
+          '',
+        ].join('\n'),
+      },
+    ]);
+    const run = (sendAtMs: number) => {
+      const { scoring, store } = testScoringStage([createRuleDetector(rules)]);
+      scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 + 2_000 })]);
+      scoring.consume([toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + sendAtMs })]);
+      return store.peek('session-1')!.findings.map((f) => f.id);
+    };
+    expect(run(3_000)).toEqual(['read-then-send']);
+    // The send ran first; its span merely came last.
+    expect(run(1_000)).toEqual([]);
+  });
+
   it('never counts a call twice when its session is replayed, however many calls of the key came between', () => {
     const rules = new RuleSetManager();
     rules.loadSources([

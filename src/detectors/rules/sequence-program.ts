@@ -134,6 +134,9 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
       if (partial.dead) continue;
       const step = steps[partial.stage]!;
       const last = partial.calls[partial.calls.length - 1]!;
+      // State kept beyond a session sees calls as they arrive: one that started before the last step
+      // cannot follow it, whatever order its span came in.
+      if (call.event.startTimeMs < last.event.startTimeMs) continue;
       if (step.immediate && !(last.event.sessionId === call.event.sessionId && call.index === last.index + 1)) {
         // Nothing can follow "immediately" once another call of that session came in between.
         if (last.event.sessionId === call.event.sessionId && call.index > last.index + 1) partial.dead = true;
