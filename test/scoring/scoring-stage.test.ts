@@ -302,26 +302,17 @@ function promptProbe(): Detector<null> & { readonly seen: Array<[string, string]
 
 describe('ScoringStage, a trace filed under its MCP session until the conversation is named', () => {
   it('moves evidence joined by trace with its calls, pointed at the call that completed it', () => {
-    const rules = new RuleSetManager();
-    rules.loadSources([
-      {
-        file: 'rules/trace.yaml',
-        text: [
-          'version: 1',
-          'elements:',
-          '  - rule: read-then-send-in-trace',
-          '    description: A read, then a send, in one trace',
-          '    severity: high',
-          '    sequence:',
-          '      by: [trace]',
-          '      steps:',
-          '        - match: {tool: query_customer_pii}',
-          '        - match: {tool: post_to_slack}',
-          '',
-        ].join('\n'),
-      },
-    ]);
-    const { scoring, store } = testScoringStage([createRuleDetector(rules)]);
+    const detector = rulesDetector(
+      '  - rule: read-then-send-in-trace',
+      '    description: A read, then a send, in one trace',
+      '    severity: high',
+      '    sequence:',
+      '      by: [trace]',
+      '      steps:',
+      '        - match: {tool: query_customer_pii}',
+      '        - match: {tool: post_to_slack}',
+    );
+    const { scoring, store } = testScoringStage([detector]);
     const transport = { sessionId: 'mcp-1', sessionKey: 'transport' as const };
     scoring.consume([
       toolCallEvent({ ...transport, tool: 'search_docs', startTimeMs: t0 }),
@@ -475,28 +466,19 @@ function sendCounter(): Detector<{ readonly owner: 'sends' }> {
 
 describe('ScoringStage, evidence kept beyond the session', () => {
   it('matches a sequence joined by trace in the order the calls ran, not the order their spans came', () => {
-    const rules = new RuleSetManager();
-    rules.loadSources([
-      {
-        file: 'rules/local.yaml',
-        text: [
-          'version: 1',
-          'elements:',
-          '  - rule: read-then-send',
-          '    description: Personal data read, then sent out',
-          '    severity: high',
-          '    sequence:',
-          '      by: [trace]',
-          '      maxspan: 10m',
-          '      steps:',
-          '        - match: {category: pii_access}',
-          '        - match: {category: external_communication}',
-          '',
-        ].join('\n'),
-      },
-    ]);
+    const readThenSend = () => rulesDetector(
+      '  - rule: read-then-send',
+      '    description: Personal data read, then sent out',
+      '    severity: high',
+      '    sequence:',
+      '      by: [trace]',
+      '      maxspan: 10m',
+      '      steps:',
+      '        - match: {category: pii_access}',
+      '        - match: {category: external_communication}',
+    );
     const run = (sendAtMs: number) => {
-      const { scoring, store } = testScoringStage([createRuleDetector(rules)]);
+      const { scoring, store } = testScoringStage([readThenSend()]);
       scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 + 2_000 })]);
       scoring.consume([toolCallEvent({ tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + sendAtMs })]);
       return store.peek('session-1')!.findings.map((f) => f.id);
@@ -507,26 +489,17 @@ describe('ScoringStage, evidence kept beyond the session', () => {
   });
 
   it('never counts a call twice when its session is replayed, however many calls of the key came between', () => {
-    const rules = new RuleSetManager();
-    rules.loadSources([
-      {
-        file: 'rules/local.yaml',
-        text: [
-          'version: 1',
-          'elements:',
-          '  - rule: user-tmp-deletes',
-          '    description: Many deletes under /tmp/x by one user',
-          '    severity: high',
-          '    threshold:',
-          '      match: {all: [{tool: delete_file}, {args.path: {starts_with: /tmp/x}}]}',
-          '      by: user',
-          '      window: 10m',
-          '      condition: {gte: 5}',
-          '',
-        ].join('\n'),
-      },
-    ]);
-    const { scoring, store } = testScoringStage([createRuleDetector(rules)], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
+    const detector = rulesDetector(
+      '  - rule: user-tmp-deletes',
+      '    description: Many deletes under /tmp/x by one user',
+      '    severity: high',
+      '    threshold:',
+      '      match: {all: [{tool: delete_file}, {args.path: {starts_with: /tmp/x}}]}',
+      '      by: user',
+      '      window: 10m',
+      '      condition: {gte: 5}',
+    );
+    const { scoring, store } = testScoringStage([detector], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
     const remove = { category: 'file_write', effect: 'delete', sensitive: false, cost: 0, inferred: false } as const;
     const del = (sessionId: string, path: string, startTimeMs: number) =>
       toolCallEvent({ sessionId, traceId: sessionId.padEnd(32, '0'), tool: 'delete_file', toolClass: remove, arguments: { path }, userId: 'alice', startTimeMs });
@@ -543,25 +516,23 @@ describe('ScoringStage, evidence kept beyond the session', () => {
 
 /** A rule detector with one sequence: logging disabled and not enabled again within a minute. */
 function loggingLeftOffRule(by: string) {
+  return rulesDetector(
+    '  - rule: logging-left-off',
+    '    description: Logging turned off and not back on',
+    '    severity: critical',
+    '    sequence:',
+    `      ${by}`,
+    '      maxspan: 1m',
+    '      steps:',
+    '        - match: {tool: disable_logging}',
+    '        - missing: {tool: enable_logging}',
+  );
+}
+
+/** A rule detector over one rule file of these elements (its lines under `elements:`). */
+function rulesDetector(...elementLines: string[]) {
   const rules = new RuleSetManager();
-  rules.loadSources([
-    {
-      file: 'rules/local.yaml',
-      text: [
-        'version: 1',
-        'elements:',
-        '  - rule: logging-left-off',
-        '    description: Logging turned off and not back on',
-        '    severity: critical',
-        '    sequence:',
-        `      ${by}`,
-        '      maxspan: 1m',
-        '      steps:',
-        '        - match: {tool: disable_logging}',
-        '        - missing: {tool: enable_logging}',
-        '',
-      ].join('\n'),
-    },
-  ]);
+  const outcome = rules.loadSources([{ file: 'rules/local.yaml', text: ['version: 1', 'elements:', ...elementLines, ''].join('\n') }]);
+  if (!outcome.ok) throw new Error(outcome.report);
   return createRuleDetector(rules);
 }
