@@ -30,6 +30,8 @@ export interface Detector<S = unknown> {
   preload(): Promise<void>;
   createState(session: SessionView): S;
   observe(ctx: DetectorContext<S>): readonly Finding[];
+  /** Heap bytes its state for one session holds beyond a few fields, approximately (the store's memory budget counts them). */
+  stateBytes?(state: S): number;
   /** Called when the session's root span arrives (the agent's turn ended): session-level evidence. */
   observeEnd?(session: SessionView, state: S): readonly Finding[];
   /**

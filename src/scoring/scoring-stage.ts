@@ -200,7 +200,10 @@ export class ScoringStage implements EventConsumer {
       this.rescore(session, nowMs);
     }
     // Once all are scored: staying within the memory budget may evict the least recently active sessions.
-    for (const session of touched) this.options.store.resize(session);
+    for (const session of touched) {
+      session.detectorBytes = this.detectorStateBytes(session);
+      this.options.store.resize(session);
+    }
   }
 
   /** Resolves once every attestation verification started so far has been applied. */
@@ -464,6 +467,20 @@ export class ScoringStage implements EventConsumer {
         if (!replay.has(session) && !session.ended) this.observe(session, session.calls.length - 1, false);
         return;
     }
+  }
+
+  private detectorStateBytes(session: Session): number {
+    const { detectors } = this.inUse;
+    let bytes = 0;
+    for (let d = 0; d < detectors.length; d++) {
+      const detector = detectors[d]!;
+      try {
+        bytes += detector.stateBytes?.(session.detectorStates[d]) ?? 0;
+      } catch (error) {
+        this.detectorFailed(detector, error);
+      }
+    }
+    return bytes;
   }
 
   private freshStates(session: Session): unknown[] {

@@ -65,10 +65,15 @@ export class Session implements SessionView {
   publishedFindings = -1;
   /** Keys of findings already sent as alerts, so a replay does not alert twice. */
   alertedKeys: readonly string[] = NONE;
-  /** Calls already shown to the detectors: a replay must not count them again in state kept beyond the session. */
-  private readonly observedSpans = new Set<string>();
+  /**
+   * Span ids of the calls already shown to the detectors: a replay must not count them again in state
+   * kept beyond the session. An array, not a set: most sessions hold a few calls, and a set costs more.
+   */
+  private observedSpans: string[] = [];
   /** What the session store last counted for it against its memory budget. */
   accountedBytes = 0;
+  /** What the detectors' states for this session hold (`Detector.stateBytes`), as of the last count. */
+  detectorBytes = 0;
   /** The calls' share of `approximateBytes`, kept as calls come and go. */
   private callBytes = 0;
 
@@ -90,24 +95,25 @@ export class Session implements SessionView {
 
   /** Notes that the detectors were shown the call; false when they had been already. */
   markObserved(spanId: string): boolean {
-    if (this.observedSpans.has(spanId)) return false;
-    this.observedSpans.add(spanId);
+    if (this.observedSpans.includes(spanId)) return false;
+    this.observedSpans.push(spanId);
     return true;
   }
 
   wasObserved(spanId: string): boolean {
-    return this.observedSpans.has(spanId);
+    return this.observedSpans.includes(spanId);
   }
 
   /** Heap bytes the session holds, approximately: what the store's memory budget counts. */
   get approximateBytes(): number {
-    return SESSION_BASE_BYTES + this.prompt.length + this.callBytes;
+    return SESSION_BASE_BYTES + this.prompt.length + this.callBytes + this.detectorBytes;
   }
 
   /** Drops a trace's calls (they moved to the session that trace's conversation named); the rest keep their order. */
   removeTrace(traceId: string): void {
     this.traceIds = this.traceIds.filter((t) => t !== traceId);
-    for (const call of this.calls) if (call.event.traceId === traceId) this.observedSpans.delete(call.event.spanId);
+    const leaving = new Set(this.calls.filter((call) => call.event.traceId === traceId).map((call) => call.event.spanId));
+    this.observedSpans = this.observedSpans.filter((spanId) => !leaving.has(spanId));
     this.calls = this.calls.filter((call) => call.event.traceId !== traceId).map((call, index) => ({ ...call, index }));
     this.revision = nextRevision();
     this.callBytes = this.calls.reduce((sum, call) => sum + approximateCallBytes(call.event), 0);

@@ -267,6 +267,27 @@ describe('ScoringStage', () => {
     expect(store.peek('session-1')!.level).toBe('critical');
   });
 
+  it("counts what the detectors' states hold for a session against the memory budget", () => {
+    const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0, maxBytes: 1_000_000 });
+    const copying: Detector<{ text: string }> = {
+      id: 'copying',
+      async preload() {},
+      createState: () => ({ text: '' }),
+      observe({ state, call }) {
+        state.text += call.event.result;
+        return [];
+      },
+      stateBytes: (state) => state.text.length,
+      async shutdown() {},
+    };
+    const { scoring } = testScoringStage([copying], { store });
+    scoring.consume([toolCallEvent({ result: 'r'.repeat(10_000) })]);
+    const session = store.peek('session-1')!;
+    expect(session.detectorBytes).toBe(10_000);
+    expect(store.bytes).toBe(session.approximateBytes);
+    expect(store.bytes).toBeGreaterThan(20_000);
+  });
+
   it('counts the sessions that are over by their final level, not those cut short by shutdown', () => {
     const { scoring, store } = stage({ maxSessions: 2 });
     const session = (id: string, at: number, exfiltrate: boolean) => [

@@ -91,6 +91,8 @@ export interface ClusterState {
 
 /** Read results kept per session to compare argument values with. */
 export const MAX_RESULT_CHARS = 200_000;
+/** A tool name in a session's set of those seen: the entry and its string. */
+const TOOL_SEEN_BYTES = 64;
 
 /**
  * Evidence against the session's prompt cluster (without a prompt, its agent's sessions): tools (or, for
@@ -298,6 +300,8 @@ export function createClusterDetector(options: ClusterDetectorOptions): Detector
       if (session.calls.length === 0) promptFinding(out, state, -1);
       return out;
     },
+    // The copy of what was read, and the tools seen.
+    stateBytes: (state) => state.results.length + TOOL_SEEN_BYTES * state.toolsSeen.size,
     async shutdown() {},
   };
 }
