@@ -115,7 +115,7 @@ export class ScoringStage implements EventConsumer {
   /** Bumped by each `useDetection`: a session scored under an older one is replayed before it is used. */
   private generation = 0;
   /** Sessions held when the detection last changed, re-scored a few at a time on `tick`. */
-  private stale: Session[] = [];
+  private stale = new Set<Session>();
 
   constructor(private readonly options: ScoringStageOptions) {
     this.inUse = options;
@@ -123,6 +123,7 @@ export class ScoringStage implements EventConsumer {
     options.store.onEvict((session, reason) => {
       this.escalated.delete(session);
       this.attestationRetries.delete(session);
+      this.stale.delete(session);
       if (reason === 'idle' && !session.ended) this.settleQuiet(session);
       // Closing the store at shutdown cuts sessions short: not an outcome.
       if (reason !== 'closed') this.completedByLevel[session.level]++;
@@ -140,7 +141,7 @@ export class ScoringStage implements EventConsumer {
 
   /** Sessions still scored under the detection before the last swap (re-scored when their next span comes, or on `tick`). */
   get awaitingRescore(): number {
-    return this.stale.length;
+    return this.stale.size;
   }
 
   /**
@@ -151,7 +152,7 @@ export class ScoringStage implements EventConsumer {
   useDetection(next: Detection): void {
     this.inUse = next;
     this.generation++;
-    this.stale = [...this.options.store.values()];
+    this.stale = new Set(this.options.store.values());
   }
 
   consume(events: readonly NormalizedEvent[]): void {
@@ -175,7 +176,7 @@ export class ScoringStage implements EventConsumer {
         previous.sessionKey !== event.sessionKey
       ) {
         session = this.sessionFor(event, replay);
-        if (session.generation !== this.generation) replay.add(session);
+        if (this.isStale(session)) replay.add(session);
       }
       previous = event;
       session.noteSpan(event.traceId, event.service, event.startTimeMs);
@@ -244,7 +245,11 @@ export class ScoringStage implements EventConsumer {
     this.retryAttestations();
     this.rescoreStale(nowMs);
     this.sweep(nowMs);
-    for (const session of this.escalated) this.escalate(session, nowMs);
+    for (const session of this.escalated) {
+      // Its renewal is decided on its risk under the detection in use.
+      if (this.isStale(session)) this.rescoreWithDetectionInUse(session, nowMs);
+      else this.escalate(session, nowMs);
+    }
     this.options.store.purgeIdle();
   }
 
@@ -269,7 +274,10 @@ export class ScoringStage implements EventConsumer {
       }
     }
     const clockMs = this.options.clock();
-    for (const session of touched) this.rescore(session, clockMs);
+    for (const session of touched) {
+      if (this.isStale(session)) this.rescoreWithDetectionInUse(session, clockMs);
+      else this.rescore(session, clockMs);
+    }
   }
 
   /**
@@ -284,13 +292,23 @@ export class ScoringStage implements EventConsumer {
   private rescoreStale(nowMs: number): void {
     const until = performance.now() + this.options.rescoreBudgetMs;
     let done = 0;
-    while (done < this.stale.length && (done === 0 || performance.now() < until)) {
-      const session = this.stale[done++]!;
-      if (session.generation === this.generation || this.options.store.peek(session.id) !== session) continue;
-      this.replay(session);
-      this.rescore(session, nowMs);
+    for (const session of this.stale) {
+      if (done > 0 && performance.now() >= until) break;
+      done++;
+      if (this.isStale(session) && this.options.store.peek(session.id) === session) this.rescoreWithDetectionInUse(session, nowMs);
+      else this.stale.delete(session);
     }
-    this.stale.splice(0, done);
+  }
+
+  /** Scored under a detection swapped out since: its states and findings are the old detectors'. */
+  private isStale(session: Session): boolean {
+    return session.generation !== this.generation;
+  }
+
+  private rescoreWithDetectionInUse(session: Session, nowMs: number): void {
+    this.stale.delete(session);
+    this.replay(session);
+    this.rescore(session, nowMs);
   }
 
   private sessionFor(event: NormalizedEvent, replay: Set<Session>): Session {
@@ -333,6 +351,8 @@ export class ScoringStage implements EventConsumer {
     // Evidence joined across sessions (a rule by trace or user) is not reproduced by a replay, whose rule
     // state has counted those calls already: it moves with its calls, re-pointed at the call that completed it.
     const movedSpans = new Set(moved.map((event) => event.spanId));
+    // Read before the trace leaves: what the detectors were shown of it, they must not count again.
+    const observed = moved.filter((event) => provisional.wasObserved(event.spanId)).map((event) => event.spanId);
     const carried = provisional.findings
       .filter((finding) => finding.crossSession === true && finding.spanIds.some((span) => movedSpans.has(span)))
       .map((finding) => ({ finding, completedBy: provisional.calls[finding.callIndex]?.event.spanId }));
@@ -349,10 +369,8 @@ export class ScoringStage implements EventConsumer {
     // The span that names the session speaks for it, not the spans filed under its trace id before.
     if (session.service === '') session.service = service;
     session.noteSpan(traceId, provisional.service, provisional.firstSeenMs);
-    for (const event of moved) {
-      if (provisional.wasObserved(event.spanId)) session.markObserved(event.spanId);
-      session.addCall(event);
-    }
+    for (const spanId of observed) session.markObserved(spanId);
+    for (const event of moved) session.addCall(event);
     session.addFindings(
       carried.map(({ finding, completedBy }) => ({
         ...finding,
@@ -506,7 +524,10 @@ export class ScoringStage implements EventConsumer {
   /** Re-runs every detector over the session in start-time order, from fresh states. */
   private replay(session: Session): void {
     this.counters.replays++;
-    if (session.generation !== this.generation) this.counters.rescoredAfterSwap++;
+    if (this.isStale(session)) {
+      this.counters.rescoredAfterSwap++;
+      this.stale.delete(session);
+    }
     session.refreshOrigins();
     session.findings = session.findings.filter((finding) => finding.crossSession === true);
     session.detectorStates = this.freshStates(session);
@@ -526,12 +547,15 @@ export class ScoringStage implements EventConsumer {
    */
   private settleQuiet(session: Session): void {
     session.ended = true;
-    const before = session.findings.length;
-    // Held over a swap: its states are the old detectors'; a replay ends with the session-level evidence.
-    if (session.generation !== this.generation) this.replay(session);
-    else this.observeEnd(session);
-    if (session.findings.length === before) return;
-    this.rescore(session, this.options.clock());
+    if (this.isStale(session)) {
+      // Its states are the old detectors': a replay, which ends with the session-level evidence.
+      this.rescoreWithDetectionInUse(session, this.options.clock());
+    } else {
+      const before = session.findings.length;
+      this.observeEnd(session);
+      if (session.findings.length === before) return;
+      this.rescore(session, this.options.clock());
+    }
     // It is no longer held: nothing will renew or release its escalation.
     this.escalated.delete(session);
   }
@@ -574,7 +598,8 @@ export class ScoringStage implements EventConsumer {
     const { policy } = this.inUse;
     const decision = policy.decide(session, session.score, nowMs);
     const signal = policy.apply(session, decision, nowMs);
-    if (session.escalated) this.escalated.add(session);
+    // Only held sessions are renewed: one pushed out of the store by its batch keeps its one signal.
+    if (session.escalated && this.options.store.peek(session.id) === session) this.escalated.add(session);
     else this.escalated.delete(session);
     if (!signal) return;
     session.signalsSent++;

@@ -5,6 +5,9 @@ import type { RiskLevel } from '../scoring/risk.js';
 import { SESSION_BASE_BYTES, approximateCallBytes } from './session-size.js';
 import type { AttestedIdentity, CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
 
+/** Observed span ids kept in an array up to this many, in a set beyond. */
+const OBSERVED_LIST_MAX = 16;
+
 let revisions = 0;
 /** Unique across sessions, so a revision names one state of one session's calls. */
 function nextRevision(): number {
@@ -67,9 +70,11 @@ export class Session implements SessionView {
   alertedKeys: readonly string[] = NONE;
   /**
    * Span ids of the calls already shown to the detectors: a replay must not count them again in state
-   * kept beyond the session. An array, not a set: most sessions hold a few calls, and a set costs more.
+   * kept beyond the session. A short array while the session is short (most are, and a set costs more
+   * than the strings), a set once it is long (an array scan per call would make replays cubic).
    */
-  private observedSpans: string[] = [];
+  private observedList: string[] = [];
+  private observedSet: Set<string> | undefined;
   /** What the session store last counted for it against its memory budget. */
   accountedBytes = 0;
   /** What the detectors' states for this session hold (`Detector.stateBytes`), as of the last count. */
@@ -95,13 +100,26 @@ export class Session implements SessionView {
 
   /** Notes that the detectors were shown the call; false when they had been already. */
   markObserved(spanId: string): boolean {
-    if (this.observedSpans.includes(spanId)) return false;
-    this.observedSpans.push(spanId);
+    if (this.wasObserved(spanId)) return false;
+    if (this.observedSet !== undefined) {
+      this.observedSet.add(spanId);
+    } else {
+      this.observedList.push(spanId);
+      if (this.observedList.length > OBSERVED_LIST_MAX) {
+        this.observedSet = new Set(this.observedList);
+        this.observedList = [];
+      }
+    }
     return true;
   }
 
   wasObserved(spanId: string): boolean {
-    return this.observedSpans.includes(spanId);
+    return this.observedSet !== undefined ? this.observedSet.has(spanId) : this.observedList.includes(spanId);
+  }
+
+  private forgetObserved(spanId: string): void {
+    if (this.observedSet !== undefined) this.observedSet.delete(spanId);
+    else this.observedList = this.observedList.filter((id) => id !== spanId);
   }
 
   /** Heap bytes the session holds, approximately: what the store's memory budget counts. */
@@ -112,8 +130,7 @@ export class Session implements SessionView {
   /** Drops a trace's calls (they moved to the session that trace's conversation named); the rest keep their order. */
   removeTrace(traceId: string): void {
     this.traceIds = this.traceIds.filter((t) => t !== traceId);
-    const leaving = new Set(this.calls.filter((call) => call.event.traceId === traceId).map((call) => call.event.spanId));
-    this.observedSpans = this.observedSpans.filter((spanId) => !leaving.has(spanId));
+    for (const call of this.calls) if (call.event.traceId === traceId) this.forgetObserved(call.event.spanId);
     this.calls = this.calls.filter((call) => call.event.traceId !== traceId).map((call, index) => ({ ...call, index }));
     this.revision = nextRevision();
     this.callBytes = this.calls.reduce((sum, call) => sum + approximateCallBytes(call.event), 0);
@@ -169,6 +186,8 @@ export class Session implements SessionView {
       // The server's span of this call came first: the client's view becomes the record of it.
       const server = this.calls[serverView]!;
       this.rememberAlias(server.event.spanId);
+      // The detectors were shown this call under the server's span id.
+      if (this.wasObserved(server.event.spanId)) this.markObserved(event.spanId);
       this.calls[serverView] = { index: serverView, event, origin: this.originOf(event, parent) };
       this.callBytes += approximateCallBytes(event) - approximateCallBytes(server.event);
       this.revision = nextRevision();

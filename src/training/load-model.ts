@@ -66,7 +66,6 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
       ? {}
       : { resultVocabulary: ResultVocabulary.fromJSON(clustersFile.resultVocabulary, `${clustersPath} resultVocabulary`) }),
   };
-  const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
   const thresholdsPath = join(dir, MODEL_FILES.thresholds);
   const thresholds = (await readJson(thresholdsPath)) as ThresholdsFile;
   if (thresholds?.formatVersion !== MODEL_FORMAT_VERSION || thresholds.scales === undefined || thresholds.scalesWithoutPrompt === undefined) {
@@ -88,23 +87,30 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
     ) as Partial<Record<Id, EvidenceScale>>;
   const riskScale = EmpiricalScale.fromJSON(thresholds.risk, `${thresholdsPath} risk`);
 
-  const resolvePrompt = createPromptResolver(embedder, clusters);
   const markovScales = { scales: scalesOf('markov', MARKOV_EVIDENCE, 'scales'), scalesWithoutPrompt: scalesOf('markov', MARKOV_EVIDENCE, 'scalesWithoutPrompt') };
   const clusterScales = { scales: scalesOf('clusters', CLUSTER_EVIDENCE, 'scales'), scalesWithoutPrompt: scalesOf('clusters', CLUSTER_EVIDENCE, 'scalesWithoutPrompt') };
-  // A model without known entities was trained with every call in its sequences and no notices.
-  const isNotice = knowledge.knownEntities === undefined ? undefined : createNoticeTest(knowledge.knownEntities);
-  const markovNotices = isNotice === undefined ? {} : { skipsSequence: isNotice };
-  const clusterNotices = isNotice === undefined ? {} : { isNotice };
-  return {
-    manifest,
-    markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, agentContexts, ...markovScales, ...markovNotices }),
-    clusters: createClusterDetector({ baselines, resolvePrompt, agentContexts, ...clusterScales, ...knowledge, ...clusterNotices }),
-    resolvePrompt,
-    combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
-    alertThreshold: thresholds.alert.threshold,
-    thresholds,
-    dispose: () => embedder.dispose(),
-  };
+  // Last, once every file has been checked: its tensors would leak if a check after it refused the folder.
+  const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
+  try {
+    const resolvePrompt = createPromptResolver(embedder, clusters);
+    // A model without known entities was trained with every call in its sequences and no notices.
+    const isNotice = knowledge.knownEntities === undefined ? undefined : createNoticeTest(knowledge.knownEntities);
+    const markovNotices = isNotice === undefined ? {} : { skipsSequence: isNotice };
+    const clusterNotices = isNotice === undefined ? {} : { isNotice };
+    return {
+      manifest,
+      markov: createMarkovDetector(markov, { clusterOf: (p) => resolvePrompt(p)?.cluster ?? -1, agentContexts, ...markovScales, ...markovNotices }),
+      clusters: createClusterDetector({ baselines, resolvePrompt, agentContexts, ...clusterScales, ...knowledge, ...clusterNotices }),
+      resolvePrompt,
+      combine: (findings) => combineRisk(findings, { calibration: riskScale, weights: thresholds.weights ?? {} }),
+      alertThreshold: thresholds.alert.threshold,
+      thresholds,
+      dispose: () => embedder.dispose(),
+    };
+  } catch (error) {
+    embedder.dispose();
+    throw error;
+  }
 }
 
 function defined<K, V>(key: K, value: V | undefined): Array<[K, V]> {

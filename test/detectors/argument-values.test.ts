@@ -44,6 +44,8 @@ describe('argumentValues', () => {
       ['https://x.example.net/p,', 'url'],
       ['de89370400440532013000', 'iban'],
     ]);
+    const odd = `${'Some filler text for the message body. '.repeat(3)}get files_www.evil.example/drop and -evil.example/x`;
+    expect(argumentValues({ body: odd }).map((v) => v.value)).toEqual(['evil.example/drop', 'evil.example/x']);
   });
 
   it('walks nested objects and bounds the output', () => {

@@ -7,6 +7,7 @@ import type { Detector } from '../../src/detectors/detector.js';
 import { EscalationPolicy } from '../../src/scoring/escalation-policy.js';
 import { DEFAULT_LEVEL_THRESHOLDS, riskCombiner } from '../../src/scoring/risk-combiner.js';
 import { LruSessionStore } from '../../src/session/session-store.js';
+import { SpanKind } from '../../src/ingest/otlp/types.js';
 
 function stage(options: { maxSessions?: number; now?: { ms: number } } = {}) {
   const detector = categoryChainDetector('pii_access', 'external_communication');
@@ -267,6 +268,36 @@ describe('ScoringStage', () => {
     expect(store.peek('session-1')!.level).toBe('critical');
   });
 
+  it('stops renewing the escalation of a session pushed out of the store while its batch was scored', () => {
+    const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0, maxBytes: 44_100 });
+    const now = { ms: t0 };
+    const { scoring, sink } = testScoringStage([categoryChainDetector('pii_access', 'external_communication')], {
+      store,
+      limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 },
+      clock: () => now.ms,
+    });
+    const [named, other] = ['1'.repeat(32), '2'.repeat(32)];
+    const transport = { sessionId: 'mcp-1', sessionKey: 'transport' as const };
+    const big = 'x'.repeat(20_000);
+    scoring.consume([
+      toolCallEvent({ ...transport, traceId: named, tool: 'search_docs', startTimeMs: t0 }),
+      toolCallEvent({ ...transport, traceId: other, tool: 'query_customer_pii', toolClass: pii, result: big, startTimeMs: t0 + 1 }),
+      toolCallEvent({ ...transport, traceId: other, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 2 }),
+    ]);
+    scoring.consume([toolCallEvent({ sessionId: 'recent', result: big, startTimeMs: t0 + 3 })]);
+    expect(store.size).toBe(2);
+    expect(sink.signals.map((signal) => signal.session)).toEqual(['mcp-1']);
+    // Naming the first trace's conversation makes a session; the budget pushes out the transport session
+    // (only looked at, so the least recently active), which is still scored again without that trace.
+    scoring.consume([toolCallEvent({ sessionId: 'conv-1', traceId: named, tool: 'search_docs', startTimeMs: t0 + 4 })]);
+    expect(store.peek('mcp-1')).toBeUndefined();
+    expect(store.evictions.memory).toBe(1);
+    // Past the time a held session's signal would be renewed.
+    now.ms += 90_000;
+    scoring.tick();
+    expect(sink.signals.map((signal) => signal.session)).toEqual(['mcp-1']);
+  });
+
   it("counts what the detectors' states hold for a session against the memory budget", () => {
     const store = new LruSessionStore({ maxSessions: 100, idleTtlMs: 0, maxBytes: 1_000_000 });
     const copying: Detector<{ text: string }> = {
@@ -449,6 +480,32 @@ describe('ScoringStage, a detection swapped while sessions are held (a model rel
     expect(settled.map((update) => update.session).sort()).toEqual(['a', 'b']);
   });
 
+  it('re-scores a session that goes idle before its turn, even when the new detectors find as much', async () => {
+    const store = new LruSessionStore({ maxSessions: 10, idleTtlMs: 50 });
+    const { scoring } = testScoringStage([categoryChainDetector('pii_access', 'external_communication', 0.9)], { store });
+    for (const id of ['a', 'b']) {
+      scoring.consume([
+        toolCallEvent({ sessionId: id, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+        toolCallEvent({ sessionId: id, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+      ]);
+    }
+    // One finding each before and after: only its score differs.
+    scoring.useDetection(swapTo(categoryChainDetector('pii_access', 'external_communication', 0.2)));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    scoring.tick();
+    expect(store.size).toBe(0);
+    expect(scoring.completedByLevel).toMatchObject({ low: 2, critical: 0 });
+  });
+
+  it('forgets the sessions that leave the store before their turn comes', () => {
+    const { scoring, store } = stage({ maxSessions: 2 });
+    for (const id of ['a', 'b']) scoring.consume([toolCallEvent({ sessionId: id, startTimeMs: t0 })]);
+    scoring.useDetection(swapTo(sendCounter()));
+    scoring.consume([toolCallEvent({ sessionId: 'c', startTimeMs: t0 })]);
+    expect(store.evictions.capacity).toBe(1);
+    expect(scoring.awaitingRescore).toBe(1);
+  });
+
   it('previews a proposed call with the detection in use', () => {
     const { scoring } = stage();
     scoring.consume([toolCallEvent({ tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 })]);
@@ -509,21 +566,41 @@ describe('ScoringStage, evidence kept beyond the session', () => {
     expect(run(1_000)).toEqual([]);
   });
 
+  it('never counts again the calls a trace takes from its MCP session to its conversation', () => {
+    const { scoring, store } = testScoringStage([userTmpDeletes()], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
+    const [first, second] = ['1'.repeat(32), '2'.repeat(32)];
+    const transport = { sessionId: 'mcp-1', sessionKey: 'transport' as const };
+    scoring.consume([
+      ...[0, 1, 2].map((i) => deleteCall({ ...transport, traceId: first, arguments: { path: `/tmp/x/${i}` }, startTimeMs: t0 + i })),
+      deleteCall({ ...transport, traceId: second, arguments: { path: '/home/alice/notes' }, startTimeMs: t0 + 5 }),
+    ]);
+    // More of the user's calls than the rule remembers span ids for, in few traces (the stage remembers 100).
+    for (let s = 0; s < 300; s++) {
+      const session = `b${s % 5}`;
+      scoring.consume([deleteCall({ sessionId: session, traceId: session.padEnd(32, '0'), arguments: { path: `/home/alice/f${s}` }, startTimeMs: t0 + 10 + s })]);
+    }
+    // The conversation is named: the first trace's three deletes move to it and are replayed there.
+    scoring.consume([toolCallEvent({ sessionId: 'conv-1', traceId: first, tool: 'search_docs', userId: 'alice', startTimeMs: t0 + 400 })]);
+    expect(store.peek('conv-1')!.calls).toHaveLength(4);
+    expect(store.peek('conv-1')!.findings).toEqual([]);
+  });
+
+  it("counts a call once when its client's span replaces its server's, through a replay", () => {
+    const { scoring, store } = testScoringStage([userTmpDeletes()]);
+    for (let i = 0; i < 3; i++) {
+      const client = (i * 2 + 1).toString(16).padStart(16, 'c');
+      scoring.consume([deleteCall({ spanId: (i * 2 + 2).toString(16).padStart(16, 'd'), parentSpanId: client, spanKind: SpanKind.SERVER, arguments: { path: `/tmp/x/${i}` }, startTimeMs: t0 + i * 10 + 1 })]);
+      scoring.consume([deleteCall({ spanId: client, spanKind: SpanKind.CLIENT, arguments: { path: `/tmp/x/${i}` }, startTimeMs: t0 + i * 10 })]);
+    }
+    scoring.consume([sessionRootEvent({ userId: 'alice', startTimeMs: t0 - 10 })]);
+    expect(store.peek('session-1')!.calls).toHaveLength(3);
+    expect(store.peek('session-1')!.findings).toEqual([]);
+  });
+
   it('never counts a call twice when its session is replayed, however many calls of the key came between', () => {
-    const detector = rulesDetector(
-      '  - rule: user-tmp-deletes',
-      '    description: Many deletes under /tmp/x by one user',
-      '    severity: high',
-      '    threshold:',
-      '      match: {all: [{tool: delete_file}, {args.path: {starts_with: /tmp/x}}]}',
-      '      by: user',
-      '      window: 10m',
-      '      condition: {gte: 5}',
-    );
-    const { scoring, store } = testScoringStage([detector], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
-    const remove = { category: 'file_write', effect: 'delete', sensitive: false, cost: 0, inferred: false } as const;
+    const { scoring, store } = testScoringStage([userTmpDeletes()], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
     const del = (sessionId: string, path: string, startTimeMs: number) =>
-      toolCallEvent({ sessionId, traceId: sessionId.padEnd(32, '0'), tool: 'delete_file', toolClass: remove, arguments: { path }, userId: 'alice', startTimeMs });
+      deleteCall({ sessionId, traceId: sessionId.padEnd(32, '0'), arguments: { path }, startTimeMs });
     scoring.consume([0, 1, 2, 3].map((i) => del('a1', `/tmp/x/${i}`, t0 + i * 1_000)));
     // More of the user's calls than the rule remembers span ids for.
     for (let s = 0; s < 300; s++) scoring.consume([del(`b${s}`, `/home/alice/f${s}`, t0 + 5_000 + s)]);
@@ -534,6 +611,26 @@ describe('ScoringStage, evidence kept beyond the session', () => {
     expect(store.peek('a1')!.findings.map((f) => f.id)).toEqual(['user-tmp-deletes']);
   });
 });
+
+/** Five deletes under /tmp/x by one user within ten minutes: state kept beyond the session. */
+function userTmpDeletes() {
+  return rulesDetector(
+    '  - rule: user-tmp-deletes',
+    '    description: Many deletes under /tmp/x by one user',
+    '    severity: high',
+    '    threshold:',
+    '      match: {all: [{tool: delete_file}, {args.path: {starts_with: /tmp/x}}]}',
+    '      by: user',
+    '      window: 10m',
+    '      condition: {gte: 5}',
+  );
+}
+
+/** Alice deleting a file. */
+function deleteCall(overrides: Parameters<typeof toolCallEvent>[0]) {
+  const remove = { category: 'file_write', effect: 'delete', sensitive: false, cost: 0, inferred: false } as const;
+  return toolCallEvent({ tool: 'delete_file', toolClass: remove, userId: 'alice', ...overrides });
+}
 
 /** A rule detector with one sequence: logging disabled and not enabled again within a minute. */
 function loggingLeftOffRule(by: string) {

@@ -91,6 +91,16 @@ describe('ModelSlot', () => {
     expect(slot!.counters.rejected).toBe(1);
   });
 
+  it('keeps nothing it loaded of a folder it refuses', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const thresholdsFile = path.join(dir, 'thresholds.json');
+    const thresholds = JSON.parse(await readFile(thresholdsFile, 'utf8'));
+    await writeFile(thresholdsFile, JSON.stringify({ ...thresholds, risk: { ...thresholds.risk, values: [], ranks: [] } }));
+    await retrain(dir, 0.5, '2026-12-07T12:00:00.000Z').catch(() => undefined);
+    for (let i = 0; i < 3; i++) expect((await slot!.reload('api')).ok).toBe(false);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
   it('leaves the running model in place when the service refuses the new one', async () => {
     const refusing = await ModelSlot.open(dir, {
       accept: (model) => {
