@@ -114,7 +114,7 @@ export async function loadDetectionSetup(
       log: (message) => logger.info({ model: modelDir }, message),
       accept: (next) => {
         const candidate = withModel(next);
-        // Listeners check the new calibration against their own settings before any of them takes it.
+        // A listener that throws refuses the model: the service checks its own settings before it swaps.
         for (const listener of listeners) listener(candidate);
         parts = candidate;
       },
