@@ -245,11 +245,7 @@ export class ScoringStage implements EventConsumer {
     this.retryAttestations();
     this.rescoreStale(nowMs);
     this.sweep(nowMs);
-    for (const session of this.escalated) {
-      // Its renewal is decided on its risk under the detection in use.
-      if (this.isStale(session)) this.rescoreWithDetectionInUse(session, nowMs);
-      else this.escalate(session, nowMs);
-    }
+    for (const session of this.escalated) this.escalate(session, nowMs);
     this.options.store.purgeIdle();
   }
 
@@ -290,13 +286,17 @@ export class ScoringStage implements EventConsumer {
 
   /** Sessions held over the last swap, replayed with the detection in use until the tick's budget is spent. */
   private rescoreStale(nowMs: number): void {
+    if (this.stale.size === 0) return;
     const until = performance.now() + this.options.rescoreBudgetMs;
     let done = 0;
-    for (const session of this.stale) {
-      if (done > 0 && performance.now() >= until) break;
-      done++;
-      if (this.isStale(session) && this.options.store.peek(session.id) === session) this.rescoreWithDetectionInUse(session, nowMs);
-      else this.stale.delete(session);
+    // Escalated sessions first: their renewals are decided on their risk, which should be the new model's.
+    for (const sessions of [[...this.escalated].filter((session) => this.stale.has(session)), this.stale]) {
+      for (const session of sessions) {
+        if (done > 0 && performance.now() >= until) return;
+        done++;
+        if (this.isStale(session) && this.options.store.peek(session.id) === session) this.rescoreWithDetectionInUse(session, nowMs);
+        else this.stale.delete(session);
+      }
     }
   }
 

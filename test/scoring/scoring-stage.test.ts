@@ -497,6 +497,22 @@ describe('ScoringStage, a detection swapped while sessions are held (a model rel
     expect(scoring.completedByLevel).toMatchObject({ low: 2, critical: 0 });
   });
 
+  it('re-scores escalated sessions first, their renewals being decided on their risk', () => {
+    const { scoring, store } = stage();
+    scoring.consume([
+      toolCallEvent({ sessionId: 'risky', tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 }),
+      toolCallEvent({ sessionId: 'risky', tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 10 }),
+    ]);
+    // The most recently active, which would otherwise go first.
+    scoring.consume([toolCallEvent({ sessionId: 'quiet', tool: 'search_docs', startTimeMs: t0 + 20 })]);
+    expect(store.peek('risky')!.escalated).toBe(true);
+    scoring.useDetection(swapTo(sendCounter()));
+    scoring.tick();
+    expect(store.peek('risky')!.findings.map((f) => f.detector)).toEqual(['sends']);
+    expect(store.peek('risky')!.escalated).toBe(false);
+    expect(scoring.awaitingRescore).toBe(1);
+  });
+
   it('forgets the sessions that leave the store before their turn comes', () => {
     const { scoring, store } = stage({ maxSessions: 2 });
     for (const id of ['a', 'b']) scoring.consume([toolCallEvent({ sessionId: id, startTimeMs: t0 })]);
