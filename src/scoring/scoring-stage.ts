@@ -305,8 +305,8 @@ export class ScoringStage implements EventConsumer {
     return session.generation !== this.generation;
   }
 
+  /** A replay (which takes it out of `stale`) and its new risk. */
   private rescoreWithDetectionInUse(session: Session, nowMs: number): void {
-    this.stale.delete(session);
     this.replay(session);
     this.rescore(session, nowMs);
   }
