@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AlertLog } from '../outputs/alert-log.js';
+import { TEXT_LIMITS } from '../normalize/bounded-text.js';
 import type { RiskStore } from '../outputs/risk-store.js';
 import type { SessionDirectory } from '../session/session-snapshot.js';
 import { ERROR_RESPONSES, limitSchema, schemaRef, sinceSchema } from './api-schemas.js';
 import { sendError } from './error-reply.js';
 
-/** Session ids come from span attributes; longer ones are not ids. */
-export const MAX_SESSION_ID_LENGTH = 512;
+/** Session ids come from span attributes, which the normalizer cuts to this length: longer ones are not ids. */
+export const MAX_SESSION_ID_LENGTH = TEXT_LIMITS.identifier;
 
 export interface ApiRouteDeps {
   readonly sessions: SessionDirectory;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PreflightAnswer, ProposedCall } from '../scoring/preflight.js';
 import { ERROR_RESPONSES, schemaRef } from './api-schemas.js';
+import { TEXT_LIMITS } from '../normalize/bounded-text.js';
 import { MAX_SESSION_ID_LENGTH } from './api-routes.js';
 
 /** What the route needs: `PreflightCheck` in the service. */
@@ -8,7 +9,7 @@ export interface PreflightChecker {
   check(call: ProposedCall): PreflightAnswer;
 }
 
-const MAX_TOOL_NAME_LENGTH = 256;
+const MAX_TOOL_NAME_LENGTH = TEXT_LIMITS.toolName;
 const risk = {
   type: 'object',
   required: ['score', 'level'],

@@ -14,7 +14,7 @@ export interface LearnedDefinitionLimits {
 export const DEFAULT_LEARNED_DEFINITION_LIMITS: LearnedDefinitionLimits = {
   maxServices: 1_000,
   maxToolsPerService: 500,
-  maxDescriptionLength: 1_000,
+  maxDescriptionLength: TEXT_LIMITS.description,
 };
 
 export interface LearnedDefinitionStats {

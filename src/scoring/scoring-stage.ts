@@ -147,7 +147,8 @@ export class ScoringStage implements EventConsumer {
   /**
    * Swaps the detectors and calibration (a reloaded model). Held sessions keep their score until they are
    * re-scored from their calls with the new detection: at once when a span of theirs comes, otherwise
-   * on `tick`, most recently active first, within `rescoreBudgetMs`, so a large store does not stall ingestion.
+   * on `tick` within `rescoreBudgetMs` (escalated ones first, then the most recently active), so a large
+   * store does not stall ingestion.
    */
   useDetection(next: Detection): void {
     this.inUse = next;
@@ -270,10 +271,7 @@ export class ScoringStage implements EventConsumer {
       }
     }
     const clockMs = this.options.clock();
-    for (const session of touched) {
-      if (this.isStale(session)) this.rescoreWithDetectionInUse(session, clockMs);
-      else this.rescore(session, clockMs);
-    }
+    for (const session of touched) this.rescoreWithDetectionInUse(session, clockMs);
   }
 
   /**
@@ -305,9 +303,9 @@ export class ScoringStage implements EventConsumer {
     return session.generation !== this.generation;
   }
 
-  /** A replay (which takes it out of `stale`) and its new risk. */
+  /** Its risk under the detection in use: a session held over a swap is replayed first (which takes it out of `stale`). */
   private rescoreWithDetectionInUse(session: Session, nowMs: number): void {
-    this.replay(session);
+    if (this.isStale(session)) this.replay(session);
     this.rescore(session, nowMs);
   }
 

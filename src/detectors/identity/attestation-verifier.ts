@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
+import { TEXT_LIMITS } from '../../normalize/bounded-text.js';
 import { ATTESTATION_ALGORITHMS, ATTESTATION_AUDIENCE } from './attestation-claims.js';
 import type { AttestationCheck, TokenVerdict } from './token-verdict.js';
 
@@ -24,8 +25,8 @@ export interface AttestationVerifierCounters {
   cacheHits: number;
 }
 
-/** Longer than any compact JWS over these claims: not worth the crypto. */
-const MAX_TOKEN_LENGTH = 8 * 1024;
+/** Longer than any compact JWS over these claims (and than the normalizer keeps): not worth the crypto. */
+const MAX_TOKEN_LENGTH = TEXT_LIMITS.attestation;
 const REJECTED_TTL_MS = 10 * 60 * 1000;
 /** Checks of one token against keys that changed while it was checked, before it is left unchecked. */
 const MAX_KEY_CHANGES_PER_CHECK = 3;
