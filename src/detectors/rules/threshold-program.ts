@@ -31,6 +31,8 @@ export class WindowState {
   distinct: Map<string, number> | null = null;
   sum = 0;
   firstMs = Number.NaN;
+  /** The latest start seen: the window ends there, whatever order the calls' spans came in. */
+  latestMs = Number.NEGATIVE_INFINITY;
   /** Calls that left the window by time: the key's history before it, for rate baselines. */
   expired = 0;
   firing = false;
@@ -82,15 +84,19 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
     }
     const now = call.event.startTimeMs;
     if (Number.isNaN(state.firstMs) || now < state.firstMs) state.firstMs = now;
-    const windowStart = now - spec.windowMs;
+    // State shared beyond a session sees calls as their spans arrive: the window ends at the latest start.
+    state.latestMs = Math.max(state.latestMs, now);
+    const windowStart = state.latestMs - spec.windowMs;
     while (state.head < state.times.length && state.times[state.head]! <= windowStart) {
       this.removeHead(state);
       state.expired++;
     }
-    state.times.push(now);
-    state.calls.push(call);
-    state.keys.push(valueKey);
-    state.amounts.push(amount);
+    if (now <= windowStart) {
+      // A late call already outside the window is part of the key's history only.
+      state.expired++;
+      return;
+    }
+    insertByTime(state, now, call, valueKey, amount);
     if (spec.aggregate === 'distinct') {
       state.distinct ??= new Map();
       state.distinct.set(valueKey, (state.distinct.get(valueKey) ?? 0) + 1);
@@ -195,6 +201,23 @@ export class ThresholdProgram implements RuleProgram<WindowState> {
       { calls, completing: call, key, value, ...(values ? { values } : {}), spanMs: spec.windowMs, detail },
       session,
     );
+  }
+}
+
+/** Adds a call to the window, keeping it in start-time order (a late call goes before later ones). */
+function insertByTime(state: WindowState, time: number, call: CallRecord, valueKey: string, amount: number): void {
+  let at = state.times.length;
+  while (at > state.head && state.times[at - 1]! > time) at--;
+  if (at === state.times.length) {
+    state.times.push(time);
+    state.calls.push(call);
+    state.keys.push(valueKey);
+    state.amounts.push(amount);
+  } else {
+    state.times.splice(at, 0, time);
+    state.calls.splice(at, 0, call);
+    state.keys.splice(at, 0, valueKey);
+    state.amounts.splice(at, 0, amount);
   }
 }
 

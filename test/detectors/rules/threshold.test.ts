@@ -171,3 +171,27 @@ describe('threshold: grouping and identical-call repetition', () => {
     expect(ids(run(detector, sessionOf([toolCall({ tool: 'ping' }), toolCall({ tool: 'x' }), toolCall({ tool: 'y' })])))).toEqual(['t']);
   });
 });
+
+describe('threshold: keyed beyond the session, spans arriving late', () => {
+  const byUser = thresholdRule('by: user\nwindow: 60s\ncondition: {gte: 3}');
+  /** One call per session (all of user alice), fed in the order given: the order their spans arrived. */
+  const arrive = (detector: ReturnType<typeof engineOf>['detector'], ...times: number[]) =>
+    times.flatMap((at, i) => run(detector, sessionOf([toolCall({ tool: 'read', at })], { id: `s-${i}` })));
+
+  it('does not count a late call that ran before the window ending at the latest call', () => {
+    const { detector } = engineOf(byUser);
+    expect(arrive(detector, 100, 101, 10)).toEqual([]);
+  });
+
+  it('counts a late call that ran within that window, and names the calls in the order they ran', () => {
+    const { detector } = engineOf(byUser);
+    const findings = arrive(detector, 100, 101, 90);
+    expect(findings.map((f) => f.calls.map((c) => c.sessionId))).toEqual([['s-2', 's-0', 's-1']]);
+  });
+
+  it('a window slides on the latest start, so calls the late one pushed out do not come back', () => {
+    const { detector } = engineOf(byUser);
+    // 0 and 1 leave the window when 100 comes; 5 comes late and is history, not a third call in it.
+    expect(arrive(detector, 0, 1, 100, 5, 101)).toEqual([]);
+  });
+});
