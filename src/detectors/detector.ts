@@ -1,5 +1,12 @@
+import type { ToolCallEvent } from '../normalize/events.js';
 import type { CallRecord, SessionView } from '../session/session-view.js';
 import type { Finding } from './finding.js';
+
+/**
+ * The held session a call is filed under now, if any: the session its span names, or the one its
+ * trace moved to (a call of an MCP transport session joins its conversation once that is known).
+ */
+export type SessionOfCall = (event: ToolCallEvent) => SessionView | undefined;
 
 /** What a detector sees for one new call. `call` is `session.calls[call.index]`. */
 export interface DetectorContext<S> {
@@ -39,7 +46,7 @@ export interface Detector<S = unknown> {
    * beyond one session (a match whose trailing "missing" step never came within its maxspan). Each
    * finding goes to the session named beside it, when that session is still held.
    */
-  sweep?(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[];
+  sweep?(nowMs: number, sessionOf: SessionOfCall): readonly SweptFinding[];
   shutdown(): Promise<void>;
 }
 

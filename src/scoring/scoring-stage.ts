@@ -260,7 +260,7 @@ export class ScoringStage implements EventConsumer {
     for (const detector of this.inUse.detectors) {
       if (detector.sweep === undefined) continue;
       try {
-        for (const { sessionId, finding } of detector.sweep(nowMs, (id) => store.peek(id))) {
+        for (const { sessionId, finding } of detector.sweep(nowMs, (event) => this.sessionHolding(event))) {
           const session = store.peek(sessionId);
           if (session === undefined) continue;
           session.addFindings([finding]);
@@ -326,6 +326,12 @@ export class ScoringStage implements EventConsumer {
       if (provisional !== undefined) return this.adopt(provisional, event.traceId, id, event.service, replay);
     }
     return this.sessionNamed(id);
+  }
+
+  /** The held session a call is filed under: its own, or the one its trace's calls moved to. */
+  private sessionHolding(event: ToolCallEvent): Session | undefined {
+    const { store } = this.options;
+    return store.peek(event.sessionId) ?? store.peek(this.traceAliases.peek(event.traceId)?.id ?? event.traceId);
   }
 
   /** The live session of that id, or a new one in the store. */

@@ -582,6 +582,30 @@ describe('ScoringStage, evidence kept beyond the session', () => {
     expect(run(1_000)).toEqual([]);
   });
 
+  it('settles a match waiting out a missing step in the session its calls were filed under', () => {
+    const detector = rulesDetector(
+      '  - rule: send-without-audit',
+      '    description: Personal data read and sent out, and no audit record within the minute',
+      '    severity: high',
+      '    sequence:',
+      '      by: [trace]',
+      '      maxspan: 1m',
+      '      steps:',
+      '        - match: {category: pii_access}',
+      '        - match: {category: external_communication}',
+      '        - missing: {tool: write_audit_record}',
+    );
+    const { scoring, store } = testScoringStage([detector]);
+    const transport = { sessionId: 'mcp-1', sessionKey: 'transport' as const };
+    // The conversation is known first; the MCP server's spans name only their transport session.
+    scoring.consume([toolCallEvent({ tool: 'lookup', startTimeMs: t0 })]);
+    scoring.consume([toolCallEvent({ ...transport, tool: 'query_customer_pii', toolClass: pii, startTimeMs: t0 + 1_000 })]);
+    scoring.consume([toolCallEvent({ ...transport, tool: 'post_to_slack', toolClass: send, startTimeMs: t0 + 2_000 })]);
+    expect(store.peek('mcp-1')).toBeUndefined();
+    scoring.sweep(t0 + 120_000);
+    expect(store.peek('session-1')!.findings.map((f) => [f.id, f.callIndex])).toEqual([['send-without-audit', 2]]);
+  });
+
   it('never counts again the calls a trace takes from its MCP session to its conversation', () => {
     const { scoring, store } = testScoringStage([userTmpDeletes()], { maxSessions: 1_000, limits: { maxCalls: 64, maxTraceIds: 4, maxFindings: 8 } });
     const [first, second] = ['1'.repeat(32), '2'.repeat(32)];

@@ -1,4 +1,4 @@
-import type { SweptFinding } from '../detector.js';
+import type { SessionOfCall, SweptFinding } from '../detector.js';
 import type { Finding, Severity } from '../finding.js';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { Route } from './compile-matcher.js';
@@ -57,7 +57,7 @@ export interface RuleProgram<K = unknown> {
    * Time has passed (state kept beyond a session): settle what waited for `nowMs`. Findings go to the
    * session of their match's last call, looked up with `sessionOf`; those whose session is gone are dropped.
    */
-  expire?(nowMs: number, key: string, state: K, sessionOf: (sessionId: string) => SessionView | undefined, out: SweptFinding[]): void;
+  expire?(nowMs: number, key: string, state: K, sessionOf: SessionOfCall, out: SweptFinding[]): void;
   /** Partial matches or window entries dropped by the caps since the last call (then reset). */
   takeDropped(state: K): number;
 }

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
-import type { Detector, DetectorContext, SweptFinding } from '../detector.js';
+import type { Detector, DetectorContext, SessionOfCall, SweptFinding } from '../detector.js';
 import type { Finding } from '../finding.js';
 import { RuleLoadError } from './diagnostics.js';
 import type { CompiledRule, RuleFinding } from './compiled-rule.js';
@@ -62,7 +62,7 @@ export interface RuleDetector extends Detector<RuleSessionState> {
   readonly stats: Readonly<RuleEngineStats>;
   /** Non-session join keys held now. */
   readonly keyCount: number;
-  sweep(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[];
+  sweep(nowMs: number, sessionOf: SessionOfCall): readonly SweptFinding[];
 }
 
 const NONE: readonly Finding[] = [];
@@ -174,7 +174,7 @@ class RuleEngine implements RuleDetector {
    * Settles, for keys beyond the session (user, trace, fields), the matches whose trailing missing
    * step did not come within maxspan: without a sweep they would wait for that key's next call.
    */
-  sweep(nowMs: number, sessionOf: (sessionId: string) => SessionView | undefined): readonly SweptFinding[] {
+  sweep(nowMs: number, sessionOf: SessionOfCall): readonly SweptFinding[] {
     const set = this.manager.current;
     const out: SweptFinding[] = [];
     // forEach does not touch recency: a sweep must not keep idle keys alive.

@@ -1,6 +1,6 @@
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { CallTest } from './compile-matcher.js';
-import type { SweptFinding } from '../detector.js';
+import type { SessionOfCall, SweptFinding } from '../detector.js';
 import type { CompiledRule, RuleFinding, RuleProgram } from './compiled-rule.js';
 import { fieldValue } from './fields.js';
 import type { FieldRef } from './fields.js';
@@ -61,6 +61,8 @@ export class SequenceState {
   awaiting: Awaiting[] = [];
   lastLeadingMissingMs = Number.NEGATIVE_INFINITY;
   dropped = 0;
+  /** State shared beyond a session: matches confirmed on another session's call, for the next sweep to deliver. */
+  confirmedElsewhere: Partial[] = [];
 }
 
 const UNKNOWN = -1;
@@ -189,24 +191,34 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
     state.awaiting.length = 0;
   }
 
-  expire(
-    nowMs: number,
-    key: string,
-    state: SequenceState,
-    sessionOf: (sessionId: string) => SessionView | undefined,
-    out: SweptFinding[],
-  ): void {
-    if (state.awaiting.length === 0) return;
-    for (const { partial } of takeDue(state, nowMs)) {
-      const sessionId = partial.calls[partial.calls.length - 1]!.event.sessionId;
-      const session = sessionOf(sessionId);
-      if (session !== undefined) out.push({ sessionId, finding: this.finding(partial, null, session, key) });
+  expire(nowMs: number, key: string, state: SequenceState, sessionOf: SessionOfCall, out: SweptFinding[]): void {
+    if (state.awaiting.length === 0 && state.confirmedElsewhere.length === 0) return;
+    const due = [...state.confirmedElsewhere, ...takeDue(state, nowMs).map((waiting) => waiting.partial)];
+    state.confirmedElsewhere.length = 0;
+    for (const partial of due) {
+      const session = sessionOf(partial.calls[partial.calls.length - 1]!.event);
+      if (session !== undefined) out.push({ sessionId: session.id, finding: this.finding(partial, null, session, key) });
       else state.dropped++;
     }
   }
 
+  /**
+   * Matches whose trailing missing step did not come by this call's start. In state shared beyond a
+   * session the call may be another session's: the match goes to the session of its own last call, on
+   * the next sweep.
+   */
   private confirmDue(now: number, session: SessionView, key: string, state: SequenceState, out: RuleFinding[]): void {
-    for (const { partial } of takeDue(state, now)) out.push(this.finding(partial, null, session, key));
+    for (const { partial } of takeDue(state, now)) {
+      if (this.rule.bySession || holdsCall(session, partial.calls[partial.calls.length - 1]!)) {
+        out.push(this.finding(partial, null, session, key));
+        continue;
+      }
+      state.confirmedElsewhere.push(partial);
+      if (state.confirmedElsewhere.length > this.spec.maxPending) {
+        state.confirmedElsewhere.shift();
+        state.dropped++;
+      }
+    }
   }
 
   private leadingClear(state: SequenceState, now: number): boolean {
@@ -285,6 +297,11 @@ function advance(partial: Partial, call: CallRecord, steps: readonly CompiledSte
     root: partial.root,
     dead: false,
   };
+}
+
+function holdsCall(session: SessionView, call: CallRecord): boolean {
+  const spanId = call.event.spanId;
+  return session.calls.some((held) => held.event.spanId === spanId);
 }
 
 function compact(state: SequenceState): void {

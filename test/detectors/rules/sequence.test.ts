@@ -233,7 +233,7 @@ describe('sequence: missing steps', () => {
     const { detector } = engineOf(byUser);
     const session = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('x', 5, { userId: 'bob' })]);
     expect(run(detector, session)).toEqual([]);
-    const held = (id: string) => (id === session.id ? session : undefined);
+    const held = (event: { readonly sessionId: string }) => (event.sessionId === session.id ? session : undefined);
     // Not yet: the deadline is the first call plus maxspan.
     expect(detector.sweep(FIXTURE_EPOCH_MS + 59_000, held)).toEqual([]);
     const swept = detector.sweep(FIXTURE_EPOCH_MS + 61_000, held);
@@ -243,11 +243,20 @@ describe('sequence: missing steps', () => {
     // Settled once: a later sweep or call of that user does not report it again.
     expect(detector.sweep(FIXTURE_EPOCH_MS + 120_000, held)).toEqual([]);
 
+    // Confirmed by another session's call of that user: the match still belongs to the session that made it.
+    const { detector: shared } = engineOf(byUser);
+    const maker = sessionOf([call('disable_logging', 0, { userId: 'bob' })], { id: 'maker' });
+    const other = sessionOf([call('x', 90, { userId: 'bob' })], { id: 'other' });
+    expect(run(shared, maker)).toEqual([]);
+    expect(run(shared, other)).toEqual([]);
+    const delivered = shared.sweep(FIXTURE_EPOCH_MS + 91_000, (event) => (event.sessionId === maker.id ? maker : undefined));
+    expect(delivered.map(({ sessionId, finding }) => [sessionId, finding.id, finding.callIndex])).toEqual([['maker', 's', 0]]);
+
     // Restored in time: nothing to settle.
     const { detector: restored } = engineOf(byUser);
     const fixed = sessionOf([call('disable_logging', 0, { userId: 'bob' }), call('enable_logging', 30, { userId: 'bob' })]);
     run(restored, fixed);
-    expect(restored.sweep(FIXTURE_EPOCH_MS + 120_000, (id) => (id === fixed.id ? fixed : undefined))).toEqual([]);
+    expect(restored.sweep(FIXTURE_EPOCH_MS + 120_000, (event) => (event.sessionId === fixed.id ? fixed : undefined))).toEqual([]);
   });
 });
 
