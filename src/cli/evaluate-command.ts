@@ -59,6 +59,12 @@ export async function evaluateScoreFile(options: EvaluateCommandOptions): Promis
     ...(agentErrors !== undefined ? { agentErrors } : {}),
     ...(modelThresholds !== undefined ? { modelThresholds } : {}),
   });
+  if (result.counts.missingScores > 0) {
+    logger.warn(
+      { sessions: result.counts.missingScores, labelled: result.counts.labelled },
+      'label rows without a line in the scores file count as score 0: score the same traces the labels describe',
+    );
+  }
   if (result.counts.recombinationMismatches > 0) {
     logger.warn(
       { sessions: result.counts.recombinationMismatches, combiner: combinerName },

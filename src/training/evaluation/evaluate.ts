@@ -208,6 +208,12 @@ export function evaluate(input: EvaluationInput): EvaluationResult {
       harmful: row.label === 'attack_success' && !isDosAttack(row.attack) && !agentError,
     };
   });
+  if (missingScores === rows.length) {
+    throw new Error(
+      `${labels.path}: none of the ${rows.length} selected label rows has a line in the scores file (by session id or trace id): ` +
+        'were the scores made from the traces these labels describe?',
+    );
+  }
   const unlabelledScores = input.scores.filter((line) => !matched.has(line) && labelOf(line, labels) === undefined).length;
 
   const recombined = cases.map((c) => combine(c.findings));

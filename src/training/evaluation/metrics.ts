@@ -60,13 +60,15 @@ export interface OperatingPoint {
  * same rule as the model's own calibration).
  */
 export function operatingPoint(positives: readonly number[], negatives: readonly number[], targetFpr: number): OperatingPoint {
+  // Without negatives there is no threshold to set: every figure that needs one is n/a, not 100%.
+  if (negatives.length === 0) return { targetFpr, threshold: Number.NaN, fpr: Number.NaN, tpr: Number.NaN };
   const { threshold, observedFpr } = calibrate([...negatives], targetFpr);
   return { targetFpr, threshold, fpr: observedFpr, tpr: shareAbove(positives, threshold) };
 }
 
-/** Share of scores above the threshold; NaN for no scores. */
+/** Share of scores above the threshold; NaN for no scores or no threshold. */
 export function shareAbove(scores: readonly number[], threshold: number): number {
-  if (scores.length === 0) return Number.NaN;
+  if (scores.length === 0 || Number.isNaN(threshold)) return Number.NaN;
   let above = 0;
   for (const score of scores) if (score > threshold) above++;
   return above / scores.length;

@@ -186,5 +186,8 @@ export function renderSummary(result: EvaluationResult): string {
   }
   const met = result.targets.filter((t) => t.met).length;
   lines.push(`targets met: ${met}/${result.targets.length}`);
+  const { missingScores, labelled, benign } = result.counts;
+  if (missingScores > 0) lines.push(`${missingScores} of ${labelled} label rows have no score and count as 0`);
+  if (benign === 0) lines.push('no benign rows: figures at a fixed FPR need them (n/a)');
   return lines.join('\n');
 }

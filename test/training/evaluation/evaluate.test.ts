@@ -162,3 +162,21 @@ describe('evaluate', () => {
     expect(live.leadTime).toEqual({ sessions: 2, inTime: 1, share: 0.5, medianCallsAhead: -1 });
   });
 });
+
+describe('evaluate, inputs that cannot give the figures', () => {
+  it('refuses scores that match none of the label rows', () => {
+    const strangers = scores.map((s) => ({ ...s, session: `other-${s.session}`, traceIds: [] }));
+    expect(() => evaluate({ scores: strangers, labels, split: 'test', combine, combinerName: 'default' })).toThrow(
+      /none of the 9 selected label rows has a line in the scores file/,
+    );
+  });
+
+  it('reports figures at a fixed FPR as n/a without benign rows, not as every attack detected', () => {
+    const result = evaluate({ scores, labels, split: 'test', where: [{ column: 'label', value: 'attack_success' }], combine, combinerName: 'default' });
+    const all = result.variants[0]!;
+    expect(Number.isNaN(all.threshold)).toBe(true);
+    expect(all.attackSets[0]!.operatingPoints.every((p) => Number.isNaN(p.tpr))).toBe(true);
+    expect(all.attackSets[0]!.leadTime.sessions).toBe(0);
+    expect(result.targets.every((t) => !t.met)).toBe(true);
+  });
+});
