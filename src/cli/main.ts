@@ -8,6 +8,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { configFromEnv, resolveConfig } from '../config/service-config.js';
 import { checkRuleFiles } from '../detectors/rules/index.js';
 import { BUNDLED_RULES } from '../service/detection-setup.js';
+import { MAX_TARGET_FPR } from '../training/index.js';
 import { parseRowCondition } from '../training/evaluation/row-selection.js';
 import type { RowCondition } from '../training/evaluation/row-selection.js';
 import { ENTERPRISE_MCP_DEFAULTS, generateDataset } from '../training/generator/index.js';
@@ -22,9 +23,9 @@ function port(value: string): number {
   return parsed;
 }
 
-function rate(value: string): number {
+function targetRate(value: string): number {
   const parsed = Number(value);
-  if (!(parsed > 0 && parsed < 1)) throw new InvalidArgumentError('not a rate in (0, 1)');
+  if (!(parsed > 0 && parsed <= MAX_TARGET_FPR)) throw new InvalidArgumentError(`not a rate in (0, ${MAX_TARGET_FPR}]`);
   return parsed;
 }
 
@@ -174,7 +175,7 @@ program
   .requiredOption('--traces <file...>', 'OTLP/JSON lines files')
   .requiredOption('--out <dir>', 'model folder to write')
   .option('--catalog <file>', 'tool catalog YAML (use the one `serve` and `score` will run with)')
-  .option('--target-fpr <rate>', 'share of normal sessions allowed above the alert threshold', rate, 0.01)
+  .option('--target-fpr <rate>', `share of normal sessions allowed above the alert threshold, at most ${MAX_TARGET_FPR}`, targetRate, 0.01)
   .option('--labels <file>', 'labels CSV (session,label[,split,...]): train only on sessions labelled benign')
   .option('--split <name>', 'with --labels: only rows of this split (e.g. train)')
   .option('--where <column=value>', 'with --labels: only rows whose column holds the value (repeatable, all must hold)', collectCondition, [])

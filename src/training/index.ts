@@ -1,4 +1,4 @@
-export { trainModel, stepsOf, REPORT_MIN_SCORE } from './train-model.js';
+export { trainModel, stepsOf, REPORT_MIN_SCORE, MAX_TARGET_FPR } from './train-model.js';
 export type { TrainModelOptions, TrainModelResult, TrainingProgress, TrainingStage } from './train-model.js';
 export { loadModel } from './load-model.js';
 export type { LoadedModel } from './load-model.js';

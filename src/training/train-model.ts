@@ -80,6 +80,8 @@ export interface TrainModelResult {
 const TAIL_UNITS: Record<string, number> = { [`${CLUSTERS_DETECTOR_ID}/prompt-out-of-distribution`]: 0.25 };
 /** Findings weaker than the median benign evidence are not reported (the detectors' default minScore). */
 export const REPORT_MIN_SCORE = 0.5;
+/** The risk levels sit a decade either side of the alert's rate (detection-setup): above 10% they collapse. */
+export const MAX_TARGET_FPR = 0.1;
 const OPERATING_FPRS = [0.001, 0.005, 0.01, 0.02, 0.05];
 const ACTION_AFTER_CONTENT = `${CLUSTERS_DETECTOR_ID}/action-after-unfamiliar-content`;
 /** At most this share of held-out normal sessions read a result counted as unfamiliar. */
@@ -101,7 +103,13 @@ function samplePrompts(prompts: readonly string[], max: number, seed: number): s
 export async function trainModel(options: TrainModelOptions): Promise<TrainModelResult> {
   const sessions = options.sessions;
   if (sessions.length < 2) throw new Error(`trainModel: need at least 2 sessions, got ${sessions.length}`);
+  if (options.groups !== undefined && options.groups.length !== sessions.length) {
+    throw new Error(`trainModel: ${options.groups.length} groups for ${sessions.length} sessions`);
+  }
   const targetFpr = options.targetFpr ?? 0.01;
+  if (!(targetFpr > 0 && targetFpr <= MAX_TARGET_FPR)) {
+    throw new RangeError(`trainModel: the target false-positive rate must be in (0, ${MAX_TARGET_FPR}], got ${targetFpr}`);
+  }
   const order = options.markovOrder ?? 2;
   const folds = Math.max(2, Math.min(options.folds ?? 5, sessions.length));
   const seed = options.seed ?? 1;
@@ -141,11 +149,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   progress('clusters', 1, 1);
   log(`prompt clusters: k=${clusters.k} (score ${clusters.score.toFixed(3)}) over ${prompts.length} distinct prompts`);
 
-  if (options.groups !== undefined && options.groups.length !== sessions.length) {
-    throw new Error(`trainModel: ${options.groups.length} groups for ${sessions.length} sessions`);
-  }
   const foldOf = options.groups === undefined ? seededFolds(sessions.length, folds, seed) : groupedFolds(options.groups, folds, seed);
   const foldCount = foldOf.reduce((max, fold) => Math.max(max, fold), 0) + 1;
+  if (foldCount < 2) {
+    throw new Error(`trainModel: all ${sessions.length} sessions are in one group; calibration holds out whole groups and needs at least 2`);
+  }
   const foldTrainIdx = Array.from({ length: foldCount }, (_, fold) => sessions.map((_, i) => i).filter((i) => foldOf[i] !== fold));
 
   progress('baselines', 0, 1);
@@ -222,6 +230,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const riskScale = EmpiricalScale.fit(heldOutBits, 1);
   const heldOutRisk = heldOutBits.map((b) => riskScale.scale(b));
   const alert = calibrate(heldOutRisk, targetFpr);
+  if (!(alert.threshold > 0)) {
+    throw new Error(
+      `trainModel: more than ${1 - targetFpr} of the ${sessions.length} held-out sessions gave no evidence at all, so no alert ` +
+        'threshold tells them from others: train on more sessions, with more varied traffic',
+    );
+  }
   const withoutPromptAbove = heldOutBitsWithoutPrompt.filter((b) => riskScale.scale(b) > alert.threshold).length / sessions.length;
   log(`without the prompt, held-out sessions above the alert threshold: ${(withoutPromptAbove * 100).toFixed(2)}%`);
   const thresholds: ThresholdsFile = {

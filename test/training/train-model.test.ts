@@ -135,6 +135,17 @@ describe('trainModel and loadModel', () => {
     await expect(trainModel({ sessions: trainingSessions(), outDir: join(dir, 'x'), groups: ['a'] })).rejects.toThrow(/1 groups for 120 sessions/);
   });
 
+  it('refuses what cannot give a loadable model: one group, a target rate the levels cannot sit around, no evidence spread', async () => {
+    const small = { embedder: { epochs: 2, hiddenUnits: 8, embeddingUnits: 4 }, clusters: { maxK: 2 } };
+    const sessions = trainingSessions();
+    await expect(trainModel({ sessions, outDir: join(dir, 'x'), groups: sessions.map(() => 'one'), ...small })).rejects.toThrow(
+      /all 120 sessions are in one group/,
+    );
+    await expect(trainModel({ sessions, outDir: join(dir, 'x'), targetFpr: 0.3, ...small })).rejects.toThrow(/must be in \(0, 0.1\]/);
+    const same = Array.from({ length: 40 }, (_, n) => session(`same-${n}`, 'What is on my calendar today?', [calendar]));
+    await expect(trainModel({ sessions: same, outDir: join(dir, 'x'), ...small })).rejects.toThrow(/gave no evidence at all/);
+  }, 60_000);
+
   it('refuses a folder without a manifest, naming the file', async () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest.json/);
   });
