@@ -72,9 +72,13 @@ export interface ScoredSession {
  */
 export async function scoreTraceFiles(options: ScoreCommandOptions): Promise<ScoreSummary> {
   const { config, logger } = options;
+  // Open the output first: a path that cannot be written fails before the model loads, with its name.
+  const out = createWriteStream(options.out);
+  await once(out, 'open').catch((error: Error) => {
+    throw new Error(`--out: ${error.message}`);
+  });
   const setup = await loadDetectionSetup(config, logger);
   const pipeline = createPipeline({ ...pipelineDetection(setup), config, sink: SILENT_SINK, logger });
-  const out = createWriteStream(options.out);
   let sessions = 0;
   pipeline.store.onEvict((session) => {
     sessions++;
@@ -129,7 +133,7 @@ export function scoredSession(session: Session, alertAt: number, combine: RiskCo
     score: session.score,
     level: session.level,
     escalated: session.signalsSent > 0,
-    firstAlertCallIndex: firstAlert < 0 ? null : firstAlert,
+    firstAlertCallIndex: firstAlert,
     ...(live ? { liveAlertCallIndex: session.callsAtAlert < 0 ? null : session.callsAtAlert - 1 } : {}),
     calls: session.calls.map(({ event }) => ({ tool: event.tool, effect: event.toolClass.effect, outbound: reachesOutside(event) })),
     findings: session.findings.map(({ detector, id, severity, score, message, callIndex }) => ({

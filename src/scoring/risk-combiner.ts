@@ -92,13 +92,14 @@ export function levelOf(score: number, thresholds: LevelThresholds): RiskLevel {
 }
 
 /**
- * The first call index after which the combined risk reached `threshold`, or -1: how early an alert
- * would have come had the session been scored as it streamed.
+ * The first call index after which the combined risk reached `threshold` (-1: evidence about the whole
+ * session, such as its attestation, reached it before any call), or null when it never did: how early
+ * an alert would have come had the session been scored as it streamed.
  */
-export function firstCallAtRisk(findings: readonly Finding[], threshold: number, combine: RiskCombiner): number {
+export function firstCallAtRisk(findings: readonly Finding[], threshold: number, combine: RiskCombiner): number | null {
   const indices = [...new Set(findings.map((finding) => finding.callIndex))].sort((a, b) => a - b);
   for (const index of indices) {
     if (combine(findings, index) >= threshold) return index;
   }
-  return -1;
+  return null;
 }

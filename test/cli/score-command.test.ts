@@ -31,6 +31,18 @@ describe('chainwatch score', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('refuses an output path it cannot write before loading anything, naming it', async () => {
+    await expect(
+      scoreTraceFiles({
+        traces: [path.join(dir, 'none.jsonl')],
+        out: path.join(dir, 'no-such-dir', 'scores.jsonl'),
+        config: resolveConfig({ useModel: false }),
+        logger: pino({ level: 'silent' }),
+        showProgress: false,
+      }),
+    ).rejects.toThrow(/--out: ENOENT.*no-such-dir/);
+  });
+
   it('replays OTLP/JSON lines through the pipeline and writes one line per session', async () => {
     const exfil = sessionSpans({
       sessionId: 'exfil',

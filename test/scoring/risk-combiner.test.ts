@@ -38,7 +38,10 @@ describe('firstCallAtRisk', () => {
     const findings = [finding('a', 0.4, 1), finding('b', 0.4, 4), finding('c', 0.9, 7)];
     expect(firstCallAtRisk(findings, 0.6, plain)).toBe(4);
     expect(firstCallAtRisk(findings, 0.3, plain)).toBe(1);
-    expect(firstCallAtRisk(findings, 0.999, plain)).toBe(-1);
+    expect(firstCallAtRisk(findings, 0.999, plain)).toBeNull();
+    // Evidence about the whole session alerts before any call: -1, not "never".
+    const attested = [{ ...findings[0]!, callIndex: -1, score: 0.95 }, { ...findings[0]!, callIndex: 2, score: 0.1 }];
+    expect(firstCallAtRisk(attested, 0.6, plain)).toBe(-1);
   });
 });
 
