@@ -65,6 +65,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   const app = Fastify({
     loggerInstance: logger,
+    // Fastify sets no limit by default: a client that stalls mid-request would hold its connection forever.
+    requestTimeout: 30_000,
     // Probes and scrapes would flood the log; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: MAX_SESSION_ID_LENGTH },

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { OtlpDecodeError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../ingest/otlp/errors.js';
@@ -19,6 +20,11 @@ export interface OtlpReceiverOptions {
    * (default 64). With `maxBodyBytes`, this bounds the memory uploads in progress hold.
    */
   readonly maxConcurrentBatches?: number;
+  /**
+   * A request not received and answered within this is cut (408), so stalled uploads cannot hold the
+   * concurrency limit (default 30 s; Fastify's own default is no limit).
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export const OTLP_TRACES_PATH = '/v1/traces';
@@ -134,9 +140,15 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
   };
 
   // Per-request log lines would dominate the log at ingest rates; refusals and failures are logged below.
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: maxBodyBytes,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: requestTimeoutMs,
+    // Node checks request timeouts every 30 s by default: check often enough for the timeout to hold.
+    serverFactory: (handle) =>
+      createServer({ requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 2)) }, handle),
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: (error, request, reply) => {
       const failure = { httpStatus: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: `bad request: ${error.message}` };

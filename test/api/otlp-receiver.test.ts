@@ -296,6 +296,28 @@ describe('OTLP/HTTP receiver: uploads in progress', () => {
   });
 });
 
+describe('OTLP/HTTP receiver: stalled uploads', () => {
+  it('cuts a request that is not received within the request timeout, and frees its place', async () => {
+    const { batches, handler } = recordingHandler();
+    const url = new URL(await start({ handler, maxConcurrentBatches: 1, requestTimeoutMs: 300 }));
+    const body = Buffer.from(protobufRequest());
+    // One byte now and then keeps the connection busy but never finishes the body.
+    const slow = net.connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => slow.once('connect', resolve));
+    const closed = new Promise((resolve) => slow.once('close', resolve));
+    slow.on('error', () => {});
+    slow.write(`POST /v1/traces HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/x-protobuf\r\ncontent-length: ${body.length}\r\n\r\n`);
+    const drip = setInterval(() => slow.write('x'), 50);
+    try {
+      await closed;
+    } finally {
+      clearInterval(drip);
+    }
+    await waitUntilAccepted(url.href, body);
+    expect(batches).toHaveLength(1);
+  });
+});
+
 /** Posts until the receiver takes the batch (its slot is freed when the server notices the abort). */
 async function waitUntilAccepted(url: string, body: Uint8Array): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
