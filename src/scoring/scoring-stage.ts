@@ -5,6 +5,7 @@ import type { Detector } from '../detectors/detector.js';
 import type { Finding, Severity } from '../detectors/finding.js';
 import { severityRank } from '../detectors/finding.js';
 import type { AttestationCheck, TokenVerdict } from '../detectors/identity/token-verdict.js';
+import { verdictAt } from '../detectors/identity/index.js';
 import type { EventConsumer } from '../normalize/event-consumer.js';
 import type { NormalizedEvent, SessionPromptEvent, SessionRootEvent, ToolCallEvent } from '../normalize/events.js';
 import type { ScoreSink } from '../outputs/score-sink.js';
@@ -17,7 +18,7 @@ import { levelOf } from './risk-combiner.js';
 import type { Alert, EscalationSignal, RiskLevel, ScoreUpdate } from './risk.js';
 
 /** The span that brought an attestation, whose claimed user the verdict is checked against. */
-type AttestationClaim = Pick<ToolCallEvent, 'userId' | 'spanId'>;
+type AttestationClaim = Pick<ToolCallEvent, 'userId' | 'spanId' | 'startTimeMs'>;
 
 /** The session a trace belongs to, and how strong the key that said so was (`SESSION_KEY_RANK`). */
 interface TraceAlias {
@@ -470,7 +471,9 @@ export class ScoringStage implements EventConsumer {
 
   private applyVerdict(session: Session, verdict: TokenVerdict, claim: AttestationClaim): boolean {
     if (verdict.status === 'unchecked') this.counters.attestationsUnchecked++;
-    return session.applyAttestation(verdict, claim.userId, claim.spanId);
+    const attestations = this.options.attestations;
+    const then = attestations === undefined ? verdict : verdictAt(verdict, claim.startTimeMs, attestations.clockToleranceMs);
+    return session.applyAttestation(then, claim.userId, claim.spanId);
   }
 
   private applyCall(session: Session, event: ToolCallEvent, replay: Set<Session>): void {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import { TEXT_LIMITS } from '../../normalize/bounded-text.js';
 import { ATTESTATION_ALGORITHMS, ATTESTATION_AUDIENCE } from './attestation-claims.js';
@@ -28,6 +28,7 @@ export interface AttestationVerifierCounters {
 /** Longer than any compact JWS over these claims (and than the normalizer keeps): not worth the crypto. */
 const MAX_TOKEN_LENGTH = TEXT_LIMITS.attestation;
 const REJECTED_TTL_MS = 10 * 60 * 1000;
+const VERIFIED_TTL_MS = 60 * 60 * 1000;
 /** Checks of one token against keys that changed while it was checked, before it is left unchecked. */
 const MAX_KEY_CHANGES_PER_CHECK = 3;
 
@@ -60,6 +61,10 @@ export class AttestationVerifier implements AttestationCheck {
     this.verdicts.clear();
   }
 
+  get clockToleranceMs(): number {
+    return (this.options.clockToleranceSeconds ?? 30) * 1000;
+  }
+
   cached(token: string): TokenVerdict | undefined {
     const verdict = this.verdicts.get(token);
     if (verdict !== undefined) this.counters.cacheHits++;
@@ -87,8 +92,8 @@ export class AttestationVerifier implements AttestationCheck {
   private remember(token: string, verdict: TokenVerdict): void {
     if (verdict.status === 'verified') {
       this.counters.verified++;
-      const ttl = verdict.claims.expiresAtMs - this.clock();
-      if (ttl > 0) this.verdicts.set(token, verdict, { ttl });
+      // Judged against each span's time, a verified token stays so; the cache is bounded and cleared on key changes.
+      this.verdicts.set(token, verdict, { ttl: VERIFIED_TTL_MS });
     } else if (verdict.status === 'rejected') {
       this.counters.rejected++;
       this.verdicts.set(token, verdict, { ttl: REJECTED_TTL_MS });
@@ -108,19 +113,27 @@ export class AttestationVerifier implements AttestationCheck {
     if (token.length > MAX_TOKEN_LENGTH) return { status: 'rejected', reason: `token longer than ${MAX_TOKEN_LENGTH} characters` };
     const issuers = this.options.issuers ?? [];
     try {
+      // Lifetime is judged per span (`verdictAt`): verify as of the token's own issue time.
+      const issuedAt = decodeJwt(token).iat;
       const { payload } = await jwtVerify(token, this.options.keys, {
         audience: ATTESTATION_AUDIENCE,
         algorithms: [...ATTESTATION_ALGORITHMS],
         ...(issuers.length > 0 ? { issuer: [...issuers] } : {}),
-        clockTolerance: this.options.clockToleranceSeconds ?? 30,
-        currentDate: new Date(this.clock()),
+        clockTolerance: this.clockToleranceMs / 1000,
+        currentDate: new Date(typeof issuedAt === 'number' && Number.isFinite(issuedAt) ? issuedAt * 1000 : this.clock()),
         requiredClaims: ['sub', 'sid', 'iss', 'iat', 'exp'],
       });
       if (typeof payload.sid !== 'string' || payload.sid === '') return { status: 'rejected', reason: 'claim "sid" is not a session id' };
       if (typeof payload.sub !== 'string' || payload.sub === '') return { status: 'rejected', reason: 'claim "sub" is not a user id' };
       return {
         status: 'verified',
-        claims: { subject: payload.sub, sessionId: payload.sid, issuer: payload.iss ?? '', expiresAtMs: (payload.exp ?? 0) * 1000 },
+        claims: {
+          subject: payload.sub,
+          sessionId: payload.sid,
+          issuer: payload.iss ?? '',
+          validFromMs: (payload.nbf ?? payload.iat ?? 0) * 1000,
+          expiresAtMs: (payload.exp ?? 0) * 1000,
+        },
       };
     } catch (error) {
       return { status: 'rejected', reason: rejectionReason(error) };

@@ -8,3 +8,4 @@ export { JwksKeyRing } from './jwks-key-ring.js';
 export type { AttestationVerifierCounters, AttestationVerifierOptions } from './attestation-verifier.js';
 export { AttestationVerifier } from './attestation-verifier.js';
 export type { AttestationCheck, AttestedClaims, TokenVerdict } from './token-verdict.js';
+export { verdictAt } from './token-verdict.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AttestationVerifier, attestationKeys, loadJwksFile } from '../../../src/detectors/identity/index.js';
+import { AttestationVerifier, attestationKeys, loadJwksFile, verdictAt } from '../../../src/detectors/identity/index.js';
 import type { TokenVerdict } from '../../../src/detectors/identity/index.js';
 import { signSessionAttestation } from '../../../src/sdk/index.js';
 import { orchestratorKeys, writeJwks } from '../../helpers/attestation-keys.js';
@@ -37,13 +37,19 @@ describe('AttestationVerifier', () => {
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg).toBe(alg === 'EdDSA' ? 'EdDSA' : alg);
   });
 
-  it('rejects expired, wrongly signed, wrong-audience and malformed tokens, naming why', async () => {
+  it('judges a lifetime against the time of the span that carries the token, not the clock', async () => {
+    const twoHoursAgo = Math.floor(Date.now() / 1000) - 7200;
+    const verdict = await verifier.verify(await signSessionAttestation({ ...claims, iat: twoHoursAgo, ttlSeconds: 60 }, ed.privateJwk));
+    expect(verdict).toMatchObject({ status: 'verified', claims: { validFromMs: twoHoursAgo * 1000, expiresAtMs: (twoHoursAgo + 60) * 1000 } });
+    const tolerance = verifier.clockToleranceMs;
+    // A span delivered late (a JetStream backlog, an exported file) that ran while the token was valid.
+    expect(verdictAt(verdict, twoHoursAgo * 1000 + 30_000, tolerance)).toBe(verdict);
+    expect(verdictAt(verdict, Date.now(), tolerance)).toEqual({ status: 'rejected', reason: 'attestation expired before the span started' });
+    expect(verdictAt(verdict, twoHoursAgo * 1000 - 3_600_000, tolerance)).toEqual({ status: 'rejected', reason: 'attestation issued after the span started' });
+  });
+
+  it('rejects wrongly signed, wrong-audience and malformed tokens, naming why', async () => {
     const reasons = async (token: string): Promise<TokenVerdict> => verifier.verify(token);
-    const hourAgo = Math.floor(Date.now() / 1000) - 7200;
-    expect(await reasons(await signSessionAttestation({ ...claims, iat: hourAgo, ttlSeconds: 60 }, ed.privateJwk))).toEqual({
-      status: 'rejected',
-      reason: 'attestation expired',
-    });
     // Same kid, another key: the signature does not verify.
     expect(await reasons(await signSessionAttestation(claims, other.privateJwk))).toEqual({ status: 'rejected', reason: 'signature does not verify' });
     expect(await reasons(await signSessionAttestation(claims, { ...other.privateJwk, kid: 'unknown' }))).toEqual({

@@ -33,8 +33,10 @@ function stage(evidence = 0) {
   return { sink, scoring, store };
 }
 
+/** Issued when the fixture sessions start (their spans' times): a lifetime is judged against the span's time. */
+const ISSUED_AT = 1_700_000_000 - 1;
 const attest = (overrides: { sub?: string; sid?: string; iat?: number; ttlSeconds?: number } = {}): Promise<string> =>
-  signSessionAttestation({ sub: 'alice', sid: 'session-1', iss: 'orchestrator', ...overrides }, secretJwk);
+  signSessionAttestation({ sub: 'alice', sid: 'session-1', iss: 'orchestrator', iat: ISSUED_AT, ...overrides }, secretJwk);
 
 const findingIds = (sink: RecordingSink): string[] => sink.scores.at(-1)!.findings.map((f) => `${f.detector}/${f.id}`);
 
@@ -91,7 +93,8 @@ describe('identity detector in the scoring stage', () => {
   });
 
   it.each([
-    ['expired', () => attest({ iat: Math.floor(Date.now() / 1000) - 7200, ttlSeconds: 60 }), /expired/],
+    ['expired', () => attest({ iat: ISSUED_AT - 7200, ttlSeconds: 60 }), /expired/],
+    ['issued after the span', () => attest({ iat: ISSUED_AT + 3600 }), /issued after the span started/],
     ['for another session', () => attest({ sid: 'session-2' }), /for session 'session-2'/],
     ['wrongly signed', async () => `${(await attest()).slice(0, -4)}AAAA`, /signature/],
   ])('marks an attestation %s invalid: a high finding and an alert with the trust', async (_what, token, reason) => {
