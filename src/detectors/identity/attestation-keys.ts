@@ -40,7 +40,31 @@ export async function loadJwksFile(path: string): Promise<JSONWebKeySet> {
   } catch (error) {
     throw new JwksFileError(`JWKS file ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return checkJwks(parsed, path);
+  const jwks = checkJwks(parsed, path);
+  await importEveryKey(jwks, path);
+  return jwks;
+}
+
+/** The algorithm each accepted key type and curve verifies. */
+const KEY_ALGORITHMS: Readonly<Record<string, string>> = { 'OKP/Ed25519': 'EdDSA', 'EC/P-256': 'ES256', oct: 'HS256' };
+
+/**
+ * Imports every key as verification would: keys are otherwise imported at the first token, so a file of
+ * keys that cannot verify anything (no `x`, another curve) would replace a working set.
+ */
+async function importEveryKey(jwks: JSONWebKeySet, where: string): Promise<void> {
+  for (const [index, key] of jwks.keys.entries()) {
+    const type = key.kty === 'oct' ? 'oct' : `${key.kty}/${String(key.crv)}`;
+    const alg = KEY_ALGORITHMS[type];
+    const at = `JWKS ${where}: keys[${index}]`;
+    if (alg === undefined) throw new JwksFileError(`${at}: ${key.kty} curve ${JSON.stringify(key.crv)} is not supported (OKP Ed25519 or EC P-256)`);
+    if (key.alg !== undefined && key.alg !== alg) throw new JwksFileError(`${at}: alg ${key.alg} does not fit a ${type} key (${alg})`);
+    try {
+      await importJWK(key, alg);
+    } catch (error) {
+      throw new JwksFileError(`${at} is not a usable ${alg} key: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 }
 
 export function checkJwks(value: unknown, where: string): JSONWebKeySet {

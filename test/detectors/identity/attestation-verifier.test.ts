@@ -127,6 +127,12 @@ describe('loadJwksFile', () => {
     await expect(loadJwksFile(await writeJwks({ keys: [ed.privateJwk] }))).rejects.toThrow(/keys\[0\] holds a private key/);
     await expect(loadJwksFile(await writeJwks({ keys: [] }))).rejects.toThrow(/"keys" is empty/);
     await expect(loadJwksFile(await writeJwks({ keys: [{ kty: 'RSA', n: 'x', e: 'AQAB' }] }))).rejects.toThrow(/keys\[0\]: kty "RSA"/);
+    // Keys that could verify nothing must not replace a working set on a reload.
+    await expect(loadJwksFile(await writeJwks({ keys: [ed.publicJwk, { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' }] }))).rejects.toThrow(
+      /keys\[1\] is not a usable EdDSA key/,
+    );
+    await expect(loadJwksFile(await writeJwks({ keys: [{ kty: 'EC', crv: 'P-384', x: 'AA', y: 'BB' }] }))).rejects.toThrow(/keys\[0\]: EC curve "P-384" is not supported/);
+    expect((await loadJwksFile(await writeJwks({ keys: [ed.publicJwk] }))).keys).toHaveLength(1);
     const broken = await writeJwks({ keys: [] });
     await writeFile(broken, '{ not json');
     await expect(loadJwksFile(broken)).rejects.toThrow(new RegExp(`JWKS file ${broken}`));
