@@ -32,6 +32,8 @@ export interface PrivateNatsServerOptions {
   readonly binary?: string;
   /** How long to wait for the server to accept connections. Default 10 s. */
   readonly readyTimeoutMs?: number;
+  /** A given loopback port (a server restarted where its clients reconnect); default a free one. */
+  readonly port?: number;
 }
 
 export interface PrivateNatsServer {
@@ -62,7 +64,7 @@ export async function startPrivateNatsServer(options: PrivateNatsServerOptions):
   let lastError: Error | undefined;
   // The port is free when probed but could be taken before the child binds it; a retry covers that race.
   for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-    const port = await freeLoopbackPort();
+    const port = options.port ?? (await freeLoopbackPort());
     const args = ['-a', LOOPBACK, '-p', String(port), ...jetstreamArgs];
     try {
       return await launch(binary, args, port, readyTimeoutMs, options.logger);

@@ -19,16 +19,28 @@ export interface NatsScoreSinkCounters {
   readonly escalations: number;
   /** Publishes the client refused (closed connection, unserialisable payload). */
   readonly failed: number;
-  /** Not published because the connection was down. */
+  /** Not published: scores while the connection was down, alerts and signals beyond what is held for it. */
   readonly dropped: number;
+  /** Alerts and escalation signals held while the connection is down, published when it is back. */
+  readonly held: number;
+}
+
+/** Alerts and escalation signals held through a disconnect; beyond this the oldest are dropped and counted. */
+const MAX_HELD = 10_000;
+
+interface HeldResult {
+  readonly subject: string;
+  readonly payload: Alert | EscalationSignal;
+  readonly kind: 'alerts' | 'escalations';
 }
 
 type PublishedKind = 'scores' | 'alerts' | 'escalations';
 
 /**
- * Publishes results as JSON on core NATS. While the connection is down, results are dropped and
- * counted rather than piled into the client's unbounded outbound buffer: a score is superseded by the
- * next one, and the risk store keeps the latest.
+ * Publishes results as JSON on core NATS. While the connection is down, scores are dropped and counted
+ * rather than piled into the client's unbounded outbound buffer (a score is superseded by the next one,
+ * and the risk store keeps the latest); alerts and escalation signals, which are sent once, are held
+ * (bounded) and published when it is back, signals whose TTL ran out meanwhile left out.
  */
 export class NatsScoreSink implements ScoreSink {
   readonly name = 'nats';
@@ -36,6 +48,7 @@ export class NatsScoreSink implements ScoreSink {
   readonly #connection: NatsConnection;
   readonly #logger: Logger;
   readonly #counts = { scores: 0, alerts: 0, escalations: 0, failed: 0, dropped: 0 };
+  readonly #held: HeldResult[] = [];
   #connected: boolean;
   #failing = false;
   #closed = false;
@@ -49,7 +62,7 @@ export class NatsScoreSink implements ScoreSink {
   }
 
   get counters(): NatsScoreSinkCounters {
-    return { ...this.#counts };
+    return { ...this.#counts, held: this.#held.length };
   }
 
   publishScore(update: ScoreUpdate): void {
@@ -57,11 +70,38 @@ export class NatsScoreSink implements ScoreSink {
   }
 
   publishAlert(alert: Alert): void {
-    this.#publish(this.subjects.alerts, alert, 'alerts');
+    this.#publishOrHold({ subject: this.subjects.alerts, payload: alert, kind: 'alerts' });
   }
 
   publishEscalation(signal: EscalationSignal): void {
-    this.#publish(`${this.subjects.sampling}.${subjectToken(signal.service)}`, signal, 'escalations');
+    this.#publishOrHold({ subject: `${this.subjects.sampling}.${subjectToken(signal.service)}`, payload: signal, kind: 'escalations' });
+  }
+
+  #publishOrHold(result: HeldResult): void {
+    if (this.#closed || this.#connected) {
+      this.#publish(result.subject, result.payload, result.kind);
+      return;
+    }
+    this.#held.push(result);
+    if (this.#held.length > MAX_HELD) {
+      this.#held.shift();
+      this.#counts.dropped++;
+    }
+  }
+
+  /** Publishes what was held through a disconnect, in order; signals already past their TTL are left out. */
+  #publishHeld(): void {
+    const nowMs = Date.now();
+    for (const result of this.#held.splice(0)) {
+      if (result.kind === 'escalations') {
+        const signal = result.payload as EscalationSignal;
+        if (Date.parse(signal.issuedAt) + signal.ttlSeconds * 1000 <= nowMs) {
+          this.#counts.dropped++;
+          continue;
+        }
+      }
+      this.#publish(result.subject, result.payload, result.kind);
+    }
   }
 
   /** Resolves once the server has everything published so far; a failure is logged, not thrown. */
@@ -105,10 +145,11 @@ export class NatsScoreSink implements ScoreSink {
       if (this.#closed) return;
       if (status.type === 'disconnect' || status.type === 'close') {
         this.#connected = false;
-        this.#logger.warn({ dropped: this.#counts.dropped }, 'NATS connection lost: dropping results until it is back');
+        this.#logger.warn({ dropped: this.#counts.dropped }, 'NATS connection lost: dropping scores and holding alerts and signals until it is back');
       } else if (status.type === 'reconnect') {
         this.#connected = true;
-        this.#logger.info({ dropped: this.#counts.dropped }, 'NATS connection back: publishing results');
+        this.#logger.info({ dropped: this.#counts.dropped, held: this.#held.length }, 'NATS connection back: publishing results');
+        this.#publishHeld();
       }
     }
   }

@@ -96,7 +96,11 @@ export function registerServiceMetrics(
     metrics.labelledCounter('chainwatch_attestations_total', 'session attestations by verification outcome', 'outcome', () => attestations.counters);
   }
   if (natsSink !== undefined) {
-    metrics.labelledCounter('chainwatch_nats_published_total', 'NATS publications by kind and outcome', 'kind', () => natsSink.counters);
+    metrics.labelledCounter('chainwatch_nats_published_total', 'NATS publications by kind and outcome', 'kind', () => {
+      const { held: _held, ...published } = natsSink.counters;
+      return published;
+    });
+    metrics.gauge('chainwatch_nats_held_results', 'alerts and escalation signals held while NATS is unreachable', () => natsSink.counters.held);
   }
   if (riskStore !== undefined) {
     metrics.labelledCounter('chainwatch_kv_risk_writes_total', 'KV risk store writes by outcome', 'outcome', () => riskStore.counters);

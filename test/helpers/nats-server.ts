@@ -15,14 +15,14 @@ export interface TestNatsServer {
 }
 
 /** A real nats-server on a free loopback port; with JetStream, its store lives in a fresh tmpdir. */
-export async function startNatsServer(options: { jetstream?: boolean } = {}): Promise<TestNatsServer> {
+export async function startNatsServer(options: { jetstream?: boolean; port?: number } = {}): Promise<TestNatsServer> {
   const jetstream = options.jetstream ?? false;
   const storeDir = jetstream ? await mkdtemp(path.join(tmpdir(), 'chainwatch-nats-')) : undefined;
   const removeStore = async (): Promise<void> => {
     if (storeDir !== undefined) await rm(storeDir, { recursive: true, force: true });
   };
   try {
-    const server = await startPrivateNatsServer({ logger: pino({ level: 'silent' }), jetstream, storeDir });
+    const server = await startPrivateNatsServer({ logger: pino({ level: 'silent' }), jetstream, storeDir, ...(options.port === undefined ? {} : { port: options.port }) });
     return {
       url: server.url,
       port: server.port,
