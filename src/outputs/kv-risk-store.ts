@@ -8,6 +8,8 @@ import type { RiskStore } from './risk-store.js';
 
 export const DEFAULT_RISK_BUCKET = 'chainwatch-risk';
 /** Longer base64url keys are hashed instead, keeping subjects well under the protocol's line limit. */
+/** How long a close waits for pending writes. */
+const CLOSE_DEADLINE_MS = 5_000;
 const MAX_ENCODED_KEY_LENGTH = 256;
 
 export interface KvRiskStoreOptions {
@@ -117,14 +119,38 @@ export class KvRiskStore implements RiskStore {
     return isUpdateFor(stored, session) ? stored : undefined;
   }
 
-  /** Resolves once every update put so far has been written (or has failed). */
-  async flush(): Promise<void> {
-    while (this.#draining !== undefined) await this.#draining;
+  /**
+   * Resolves once every update put so far has been written (or has failed), or after `deadlineMs`;
+   * true when everything was written.
+   */
+  async flush(deadlineMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const drained = (async () => {
+      while (this.#draining !== undefined) await this.#draining;
+      return true;
+    })();
+    if (deadlineMs === Number.POSITIVE_INFINITY) return drained;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    try {
+      return await Promise.race([drained, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Writes what is pending, for at most `deadlineMs`: with NATS unreachable each put waits out its
+   * timeout, and a full queue would hold a shutdown for an hour. What is left then is dropped and counted.
+   */
+  async close(deadlineMs = CLOSE_DEADLINE_MS): Promise<void> {
     this.#closed = true;
-    await this.flush();
+    if (await this.flush(deadlineMs)) return;
+    const left = this.#pending.size + this.#writing.size;
+    this.#counts.dropped += this.#pending.size;
+    this.#pending.clear();
+    this.#logger.warn({ left, deadlineMs }, 'risk store closed with writes still pending: dropped');
   }
 
   async #drain(): Promise<void> {

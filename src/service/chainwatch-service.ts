@@ -31,6 +31,8 @@ import { createPipeline, pipelineDetection } from './pipeline.js';
 import { registerServiceMetrics } from './service-metrics.js';
 
 const TICK_MS = 5_000;
+/** A stop waits this long for pending KV writes to flush (then the store gets as long to close). */
+const KV_FLUSH_DEADLINE_MS = 5_000;
 
 export interface ServiceOptions {
   /** Detectors added to those the configuration loads (tests use small ones of their own). */
@@ -123,7 +125,9 @@ export async function startChainwatchService(
           publishScore: (update) => store.put(update),
           publishAlert() {},
           publishEscalation() {},
-          flush: () => store.flush(),
+          flush: async () => {
+            await store.flush(KV_FLUSH_DEADLINE_MS);
+          },
           close: () => store.close(),
         });
       }

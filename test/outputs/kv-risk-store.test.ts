@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KvRiskStore, riskStoreKey, type KvRiskStoreOptions } from '../../src/outputs/kv-risk-store.js';
 import { scoreUpdate } from '../helpers/api-fixtures.js';
-import { useNatsServer } from '../helpers/nats-server.js';
+import { startNatsServer, useNatsServer } from '../helpers/nats-server.js';
 
 const silent = pino({ level: 'silent' });
 const server = useNatsServer({ jetstream: true });
@@ -144,5 +144,25 @@ describe('KvRiskStore', () => {
     const other = await reopen(store);
     expect(await other.get('last')).toBeDefined();
     expect(await other.get('late')).toBeUndefined();
+  });
+});
+
+describe('KvRiskStore with NATS unreachable', () => {
+  it('closes within its deadline, dropping and counting the writes still pending', async () => {
+    const own = await startNatsServer({ jetstream: true });
+    const connection = await connect({ servers: own.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 });
+    try {
+      const store = await KvRiskStore.open({ connection, logger: silent, bucket: 'unreachable' });
+      await own.stop();
+      for (let i = 0; i < 200; i++) store.put(scoreUpdate({ session: `s-${i}` }));
+      const started = Date.now();
+      await store.close(300);
+      // Each put would wait out its timeout, 16 at a time: minutes for 200.
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(store.counters.dropped).toBeGreaterThan(0);
+      expect(store.counters.written).toBe(0);
+    } finally {
+      await connection.close();
+    }
   });
 });
