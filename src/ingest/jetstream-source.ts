@@ -71,7 +71,13 @@ export interface JetStreamSourceCounters {
   readonly retried: number;
   /** Given up: undecodable, or out of deliveries. */
   readonly termed: number;
+  /** Times the consumer (or its stream) went away and was made again. */
+  readonly resubscribed: number;
 }
+
+/** Notifications that mean this subscription will receive nothing more: the source subscribes again. */
+const LOST_NOTIFICATIONS: ReadonlySet<string> = new Set(['consumer_deleted', 'consumer_not_found', 'stream_not_found']);
+const MAX_RESUBSCRIBE_DELAY_MS = 30_000;
 
 /**
  * OTLP batches from a JetStream stream through a durable pull consumer: at-least-once, acknowledged
@@ -91,10 +97,15 @@ export class JetStreamSpanSource implements SpanSource {
   readonly #retryDelayMs: number;
   readonly #maxStreamBytes: number;
   readonly #maxAgeMs: number;
-  readonly #counts = { received: 0, acked: 0, failed: 0, retried: 0, termed: 0 };
+  readonly #counts = { received: 0, acked: 0, failed: 0, retried: 0, termed: 0, resubscribed: 0 };
   readonly #inFlight = new Set<Promise<void>>();
   #messages: ConsumerMessages | undefined;
   #consuming: Promise<void> | undefined;
+  #handler: BatchHandler | undefined;
+  #stopping = false;
+  #resubscribing: Promise<void> | undefined;
+  /** The highest stream sequence delivered: a consumer made again starts after it, not from the stream's start. */
+  #lastSeq = 0;
 
   constructor(options: JetStreamSpanSourceOptions) {
     this.#connection = options.connection;
@@ -115,21 +126,22 @@ export class JetStreamSpanSource implements SpanSource {
     return { ...this.#counts };
   }
 
+  /** False while the consumer is lost and being made again: nothing is being received. */
+  get healthy(): boolean {
+    return this.#messages !== undefined && this.#resubscribing === undefined;
+  }
+
   async start(handler: BatchHandler): Promise<void> {
-    if (this.#messages !== undefined) throw new Error(`${this.name} span source already started`);
-    const manager = await jetstreamManager(this.#connection);
-    await this.#ensureStream(manager);
-    await this.#ensureConsumer(manager);
-    const consumer = await manager.jetstream().consumers.get(this.stream, this.consumer);
-    const messages = await consumer.consume({ max_messages: this.#concurrency });
-    this.#messages = messages;
-    this.#consuming = this.#consume(messages, handler);
-    void this.#watch(messages);
+    if (this.#handler !== undefined) throw new Error(`${this.name} span source already started`);
+    this.#handler = handler;
+    await this.#subscribe(handler);
     this.#logger.info({ subject: this.subject }, 'consuming OTLP batches from JetStream');
   }
 
   /** Stops pulling, handles what was already delivered, and waits for every batch in flight. */
   async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#resubscribing;
     const messages = this.#messages;
     if (messages === undefined) return;
     const closed = await messages.close();
@@ -138,7 +150,47 @@ export class JetStreamSpanSource implements SpanSource {
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
-  async #ensureStream(manager: JetStreamManager): Promise<void> {
+  async #subscribe(handler: BatchHandler): Promise<void> {
+    const manager = await jetstreamManager(this.#connection);
+    // A stream made anew numbers its messages from 1 again.
+    if (await this.#ensureStream(manager)) this.#lastSeq = 0;
+    await this.#ensureConsumer(manager, this.#lastSeq + 1);
+    const consumer = await manager.jetstream().consumers.get(this.stream, this.consumer);
+    const messages = await consumer.consume({ max_messages: this.#concurrency });
+    this.#messages = messages;
+    this.#consuming = this.#consume(messages, handler);
+    void this.#watch(messages);
+  }
+
+  /**
+   * The consumer or its stream was deleted (an operator, a retention change): that subscription gets
+   * nothing more, so the stream and consumer are made again and consumption resumes, retried with backoff.
+   */
+  #resubscribe(lost: ConsumerMessages): void {
+    if (this.#stopping || this.#resubscribing !== undefined || lost !== this.#messages) return;
+    this.#resubscribing = (async () => {
+      await lost.close();
+      await this.#consuming;
+      let delayMs = 500;
+      while (!this.#stopping) {
+        try {
+          await this.#subscribe(this.#handler!);
+          this.#counts.resubscribed++;
+          this.#logger.warn({ subject: this.subject }, 'JetStream consumer made again: consuming OTLP batches');
+          return;
+        } catch (error) {
+          this.#logger.error({ err: error, delayMs }, 'could not make the JetStream consumer again; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          delayMs = Math.min(delayMs * 2, MAX_RESUBSCRIBE_DELAY_MS);
+        }
+      }
+    })().finally(() => {
+      this.#resubscribing = undefined;
+    });
+  }
+
+  /** True when the stream had to be made. */
+  async #ensureStream(manager: JetStreamManager): Promise<boolean> {
     const existing = await orUndefinedIfMissing(manager.streams.info(this.stream), JetStreamApiCodes.StreamNotFound);
     if (existing === undefined) {
       await manager.streams.add({
@@ -152,7 +204,7 @@ export class JetStreamSpanSource implements SpanSource {
         num_replicas: 1,
       });
       this.#logger.info({ subject: this.subject }, 'created JetStream stream');
-      return;
+      return true;
     }
     // An operator's stream keeps its limits; it only needs to capture our subject.
     const subjects = existing.config.subjects ?? [];
@@ -160,9 +212,10 @@ export class JetStreamSpanSource implements SpanSource {
       await manager.streams.update(this.stream, { subjects: [...subjects, this.subject] });
       this.#logger.info({ subject: this.subject }, 'added the traces subject to the JetStream stream');
     }
+    return false;
   }
 
-  async #ensureConsumer(manager: JetStreamManager): Promise<void> {
+  async #ensureConsumer(manager: JetStreamManager, startSeq: number): Promise<void> {
     const wanted = {
       ack_wait: nanos(this.#ackWaitMs),
       max_ack_pending: this.#maxAckPending,
@@ -177,7 +230,7 @@ export class JetStreamSpanSource implements SpanSource {
         ...wanted,
         durable_name: this.consumer,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
+        ...(startSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq } : { deliver_policy: DeliverPolicy.All }),
         filter_subject: this.subject,
       });
       this.#logger.info('created JetStream consumer');
@@ -207,6 +260,7 @@ export class JetStreamSpanSource implements SpanSource {
 
   async #handle(msg: JsMsg, handler: BatchHandler): Promise<void> {
     this.#counts.received++;
+    this.#lastSeq = Math.max(this.#lastSeq, msg.seq);
     const reading = readNatsBatch(msg, `jetstream:${msg.subject}#${msg.seq}`);
     if (!reading.ok) {
       this.#counts.failed++;
@@ -256,6 +310,7 @@ export class JetStreamSpanSource implements SpanSource {
       if (NOTABLE_NOTIFICATIONS.has(notification.type)) {
         this.#logger.warn({ notification }, `JetStream consumer: ${notification.type}`);
       }
+      if (LOST_NOTIFICATIONS.has(notification.type)) this.#resubscribe(messages);
     }
   }
 }

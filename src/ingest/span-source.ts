@@ -26,6 +26,8 @@ export type BatchHandler = (batch: EncodedBatch) => Promise<IngestOutcome>;
 /** A transport that delivers encoded OTLP batches: NATS core, JetStream, files. */
 export interface SpanSource {
   readonly name: string;
+  /** False while the source cannot receive (its subscription was lost and is being made again). */
+  readonly healthy?: boolean;
   start(handler: BatchHandler): Promise<void>;
   /** Stops taking new batches and waits for those in flight. */
   stop(): Promise<void>;

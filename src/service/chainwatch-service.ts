@@ -196,7 +196,8 @@ export async function startChainwatchService(
       metrics: metrics.registry,
       tokens: config.apiTokens,
       allowNoAuth: config.allowNoAuth,
-      ready: () => ready,
+      // Not ready while a span source receives nothing (its JetStream consumer is being made again).
+      ready: () => ready && sources.every((source) => source.healthy !== false),
       logger: logger.child({ server: 'api' }),
       extraRoutes: (routes) => {
         registerRuleRoutes(routes, setup.rules);

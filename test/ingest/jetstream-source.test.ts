@@ -116,7 +116,7 @@ describe('JetStreamSpanSource', () => {
     hold.open();
     await waitFor('the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
-    expect(source.counters).toEqual({ received: 1, acked: 1, failed: 0, retried: 0, termed: 0 });
+    expect(source.counters).toEqual({ received: 1, acked: 1, failed: 0, retried: 0, termed: 0, resubscribed: 0 });
   });
 
   it('redelivers a batch whose handler failed for another reason', async () => {
@@ -132,7 +132,7 @@ describe('JetStreamSpanSource', () => {
     await waitFor('the redelivery', () => source.counters.acked === 1);
     expect(origins).toHaveLength(2);
     expect(origins[1]).toBe(origins[0]);
-    expect(source.counters).toEqual({ received: 2, acked: 1, failed: 1, retried: 1, termed: 0 });
+    expect(source.counters).toEqual({ received: 2, acked: 1, failed: 1, retried: 1, termed: 0, resubscribed: 0 });
     await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toMatchObject({ pending: 0, ackPending: 0, redelivered: 0 });
   });
@@ -150,7 +150,7 @@ describe('JetStreamSpanSource', () => {
     // Far beyond the 20 ms retry delay: a nak would have been redelivered by now.
     await sleep(300);
     expect(calls).toBe(1);
-    expect(source.counters).toEqual({ received: 1, acked: 0, failed: 1, retried: 0, termed: 1 });
+    expect(source.counters).toEqual({ received: 1, acked: 0, failed: 1, retried: 0, termed: 1, resubscribed: 0 });
     await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toEqual({ pending: 0, ackPending: 0, redelivered: 0 });
   });
@@ -167,7 +167,7 @@ describe('JetStreamSpanSource', () => {
     await waitFor('the give-up', () => source.counters.termed === 1);
     await sleep(300);
     expect(calls).toBe(3);
-    expect(source.counters).toEqual({ received: 3, acked: 0, failed: 3, retried: 2, termed: 1 });
+    expect(source.counters).toEqual({ received: 3, acked: 0, failed: 3, retried: 2, termed: 1, resubscribed: 0 });
     await waitFor('the server to count the ack', async () => (await consumerState(source)).ackPending === 0);
     expect(await consumerState(source)).toMatchObject({ ackPending: 0 });
   });
@@ -201,6 +201,43 @@ describe('JetStreamSpanSource', () => {
     await waitFor('the next batch', () => calls === 1);
     expect(source.counters.failed).toBe(1);
   });
+
+  it('makes its consumer again when it is deleted, and goes on consuming', async () => {
+    const received: EncodedBatch[] = [];
+    const source = isolatedSource();
+    await source.start(async (batch) => {
+      received.push(batch);
+      return outcome(1);
+    });
+    await js.publish(source.subject, body);
+    await waitFor('the first batch', () => received.length === 1);
+
+    await manager.consumers.delete(source.stream, source.consumer);
+    await waitFor('the consumer to be made again', () => source.counters.resubscribed === 1, 20_000);
+    expect(source.healthy).toBe(true);
+    for (let i = 0; i < 3; i++) await js.publish(source.subject, body);
+    await waitFor('the batches after it', () => received.length === 4, 10_000);
+    // The new consumer starts after what was delivered, not from the stream's start.
+    await sleep(300);
+    expect(received).toHaveLength(4);
+  }, 40_000);
+
+  it('makes its stream and consumer again when the stream is deleted', async () => {
+    const received: EncodedBatch[] = [];
+    const source = isolatedSource();
+    await source.start(async (batch) => {
+      received.push(batch);
+      return outcome(1);
+    });
+    await js.publish(source.subject, body);
+    await js.publish(source.subject, body);
+    await waitFor('the first batches', () => received.length === 2);
+
+    await manager.streams.delete(source.stream);
+    await waitFor('the consumer to be made again', () => source.counters.resubscribed === 1, 20_000);
+    await js.publish(source.subject, body);
+    await waitFor('the batch in the new stream', () => received.length === 3, 10_000);
+  }, 40_000);
 
   it('handles at most `concurrency` batches at once', async () => {
     const hold = gate();
