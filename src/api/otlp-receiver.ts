@@ -25,6 +25,8 @@ export interface OtlpReceiverOptions {
    * concurrency limit (default 30 s; Fastify's own default is no limit).
    */
   readonly requestTimeoutMs?: number;
+  /** Called with the status of every refusal (4xx, 5xx), for metrics: many are answered before the handler runs. */
+  readonly onRefused?: (httpStatus: number) => void;
 }
 
 export const OTLP_TRACES_PATH = '/v1/traces';
@@ -140,6 +142,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
   };
 
   // Per-request log lines would dominate the log at ingest rates; refusals and failures are logged below.
+  const refuse = (reply: FastifyReply, failure: Failure, contentType: string | undefined): FastifyReply => {
+    options.onRefused?.(failure.httpStatus);
+    return sendFailure(reply, failure, contentType);
+  };
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     loggerInstance: logger,
@@ -152,7 +158,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: (error, request, reply) => {
       const failure = { httpStatus: 400, rpcCode: RpcCode.INVALID_ARGUMENT, message: `bad request: ${error.message}` };
-      return sendFailure(reply, failure, request.headers['content-type']);
+      return refuse(reply, failure, request.headers['content-type']);
     },
   });
 
@@ -169,7 +175,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
       if (authorized(request.headers.authorization)) return;
       reply.header('www-authenticate', BEARER_CHALLENGE);
       const failure = { httpStatus: 401, rpcCode: RpcCode.UNAUTHENTICATED, message: 'missing or invalid bearer token' };
-      return sendFailure(reply, failure, request.headers['content-type']);
+      return refuse(reply, failure, request.headers['content-type']);
     });
   }
 
@@ -182,7 +188,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
     if (inFlight >= maxConcurrentBatches) {
       reply.header('retry-after', '1');
       const failure = { httpStatus: 503, rpcCode: RpcCode.UNAVAILABLE, message: 'receiver busy: retry later' };
-      return sendFailure(reply, failure, request.headers['content-type']);
+      return refuse(reply, failure, request.headers['content-type']);
     }
     inFlight++;
     counted.add(request);
@@ -219,7 +225,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
       rpcCode: RpcCode.NOT_FOUND,
       message: `no OTLP endpoint at ${request.method} ${request.url.slice(0, 200)}: send traces to POST ${OTLP_TRACES_PATH}`,
     };
-    return sendFailure(reply, failure, request.headers['content-type']);
+    return refuse(reply, failure, request.headers['content-type']);
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -229,7 +235,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): FastifyInstanc
     } else {
       request.log.info({ status: failure.httpStatus, reason: failure.message }, 'OTLP/HTTP request refused');
     }
-    return sendFailure(reply, failure, request.headers['content-type']);
+    return refuse(reply, failure, request.headers['content-type']);
   });
 
   return app;

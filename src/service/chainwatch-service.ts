@@ -179,10 +179,16 @@ export async function startChainwatchService(
     let ready = false;
     let otlpPort = 0;
     if (config.otlpEnabled) {
+      // Most refusals (415, 413, 401, 503) are answered before a batch reaches ingestion's counters.
+      const refused: Record<string, number> = {};
+      metrics.labelledCounter('chainwatch_otlp_http_refused_total', 'OTLP/HTTP requests refused, by HTTP status', 'status', () => refused);
       const receiver = createOtlpReceiver({
         handler: pipeline.ingest.handle,
         maxBodyBytes: config.maxBodyBytes,
         tokens: config.otlpTokens,
+        onRefused: (status) => {
+          refused[status] = (refused[status] ?? 0) + 1;
+        },
         logger: logger.child({ server: 'otlp' }),
       });
       otlpPort = await listen(receiver, config.otlpHost, config.otlpPort);

@@ -170,7 +170,11 @@ describe.each<NatsMode>(['core', 'jetstream'])('chainwatch service, NATS %s mode
   it('requires the bearer token and exposes metrics', async () => {
     expect((await api(service, '/v1/sessions/whatever', '')).status).toBe(401);
     expect((await api(service, '/v1/sessions/unknown-session')).status).toBe(404);
+    // Refused before the batch reaches ingestion: counted by status all the same.
+    const refused = await fetch(`http://127.0.0.1:${service.otlpPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(refused.status).toBe(415);
     const metrics = await api(service, '/metrics');
+    expect(metrics.body).toMatch(/chainwatch_otlp_http_refused_total\{status="415"\} [1-9]/);
     expect(metrics.body).toMatch(/chainwatch_spans_total \d+/);
     expect(metrics.body).toMatch(/chainwatch_live_sessions \d+/);
     expect(metrics.body).toMatch(/chainwatch_session_bytes [1-9]\d*/);
