@@ -155,9 +155,11 @@ export function registerApiRoutes(api: FastifyInstance, deps: ApiRouteDeps): voi
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { minScore, since, limit } = request.query;
-      return { sessions: sessions.list({ minScore, sinceMs: sinceMs(since), limit }) };
+      const from = sinceMs(since);
+      if (Number.isNaN(from)) return sendError(reply, 400, `since: '${since}' is not a time this service can read`);
+      return { sessions: sessions.list({ minScore, sinceMs: from, limit }) };
     },
   );
 
@@ -181,9 +183,11 @@ export function registerApiRoutes(api: FastifyInstance, deps: ApiRouteDeps): voi
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { since, limit } = request.query;
-      return { alerts: alerts.list({ sinceMs: sinceMs(since), limit }) };
+      const from = sinceMs(since);
+      if (Number.isNaN(from)) return sendError(reply, 400, `since: '${since}' is not a time this service can read`);
+      return { alerts: alerts.list({ sinceMs: from, limit }) };
     },
   );
 }

@@ -148,7 +148,14 @@ export async function startChainwatchService(
       pipeline.scoring.useDetection(parts);
       preflight.useThresholds(thresholds);
     });
-    const ticker = setInterval(() => pipeline.scoring.tick(), TICK_MS);
+    // A throw here would end the process from a timer: logged instead, and the next tick tries again.
+    const ticker = setInterval(() => {
+      try {
+        pipeline.scoring.tick();
+      } catch (error) {
+        logger.error({ err: error }, 'service tick failed');
+      }
+    }, TICK_MS);
     ticker.unref();
     cleanups.push(async () => clearInterval(ticker));
     cleanups.push(() => sink.flush());

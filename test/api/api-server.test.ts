@@ -241,6 +241,15 @@ describe('API: sessions', () => {
     expect(body.error.message).toContain(`querystring parameter '${field}'`);
     expect(body.error.message).toContain(expected);
   });
+
+  it('answers 400 for a date-time the schema allows but no clock has (a leap second), on both lists', async () => {
+    const base = await start();
+    for (const path of ['/v1/sessions', '/v1/alerts']) {
+      const { status, body } = await getJson(`${base}${path}?since=2016-12-31T23:59:60Z`);
+      expect(status, path).toBe(400);
+      expect(body.error.message).toContain("since: '2016-12-31T23:59:60Z'");
+    }
+  });
 });
 
 describe('API: failures', () => {
