@@ -119,7 +119,8 @@ export function createMarkovDetector(model: MarkovModel, options: MarkovDetector
       const message =
         `the session ended after ${last}: learned probability ${formatProbability(transition.probability)}` +
         ` (${surprise.toFixed(1)} bits, ${describeBasis(transition, scopeOf(state.cluster), undefined)})`;
-      return finding(session, 'improbable-end', surprise, message, -1, []);
+      // Known only once the session is over: it counts from its last call, not before its first.
+      return finding(session, 'improbable-end', surprise, message, session.calls.length - 1, []);
     },
     async shutdown() {},
   };

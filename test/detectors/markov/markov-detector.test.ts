@@ -45,7 +45,7 @@ describe('markov detector', () => {
     const profile = { tool: 'read_profile', category: 'pii_access' as const, sensitive: true };
     const byUrl = { tool: 'load_page', category: 'data_access' as const, args: { url: 'https://example.org/a' } };
     const ids = replay(detector, session('k', 'summarize', [read, fetch, profile, byUrl, summarize, send]))
-      .filter((f) => f.callIndex >= 1)
+      .filter((f) => f.callIndex >= 1 && f.id !== 'improbable-end')
       .map((f) => `${f.callIndex}:${f.id}`);
     expect(ids).toEqual(['1:improbable-action', '2:improbable-action', '3:improbable-action', '4:improbable-transition', '5:improbable-action']);
   });
@@ -86,7 +86,8 @@ describe('markov detector', () => {
     const detector = createMarkovDetector(trained(), { minScore: 0 });
     const findings = replay(detector, session('s4', '', [read, read, read]));
     const end = findings.find((f) => f.id === 'improbable-end');
-    expect(end?.callIndex).toBe(-1);
+    // Known only at the end: it counts from the last call (when lead time is measured), not before the first.
+    expect(end?.callIndex).toBe(2);
     expect(end?.message).toMatch(/ended after read_inbox/);
   });
 
