@@ -59,6 +59,17 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   const clusters = PromptClusters.fromJSON(clustersFile?.clusters, `${clustersPath} clusters`);
   const baselines = ClusterBaselines.fromJSON(clustersFile?.baselines, `${clustersPath} baselines`);
   const agentContexts = AgentContexts.fromJSON(clustersFile?.agents, `${clustersPath} agents`);
+  // Files copied in from another training load one by one but do not fit together.
+  const { clusters: manifestClusters, agents: manifestAgents } = manifest.counts ?? {};
+  if (manifestClusters !== clusters.k || manifestAgents !== agentContexts.count) {
+    throw new Error(
+      `${clustersPath}: ${clusters.k} clusters and ${agentContexts.count} agents, but the manifest says ${String(manifestClusters)} and ${String(manifestAgents)}: ` +
+        'the files come from different trainings',
+    );
+  }
+  if (baselines.contextCount !== clusters.k + agentContexts.count) {
+    throw new Error(`${clustersPath}: ${baselines.contextCount} baselines for ${clusters.k} clusters and ${agentContexts.count} agents`);
+  }
   // Models trained before these were learned lack them: that evidence is then simply absent.
   const knowledge = {
     ...(clustersFile?.entities === undefined ? {} : { knownEntities: KnownEntities.fromJSON(clustersFile.entities, `${clustersPath} entities`) }),
@@ -92,6 +103,12 @@ export async function loadModel(dir: string, log: (message: string) => void = ()
   // Last, once every file has been checked: its tensors would leak if a check after it refused the folder.
   const embedder = await PromptEmbedder.load(join(dir, MODEL_FILES.embedder));
   try {
+    if (embedder.dimension !== clusters.dimension) {
+      throw new Error(
+        `${join(dir, MODEL_FILES.embedder)}: embeddings of width ${embedder.dimension}, but the clusters in ${clustersPath} have ${clusters.dimension}: ` +
+          'the files come from different trainings',
+      );
+    }
     const resolvePrompt = createPromptResolver(embedder, clusters);
     // A model without known entities was trained with every call in its sequences and no notices.
     const isNotice = knowledge.knownEntities === undefined ? undefined : createNoticeTest(knowledge.knownEntities);

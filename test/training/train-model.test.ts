@@ -167,6 +167,27 @@ describe('trainModel and loadModel', () => {
     }
   });
 
+  it.each([
+    ['a manifest from another training', 'manifest.json', (m: any) => (m.counts = { ...m.counts, clusters: m.counts.clusters + 1 }), /the files come from different trainings/],
+    [
+      'clusters whose centroids do not fit the embedder',
+      'clusters.json',
+      (c: any) => (c.clusters.centroids = c.clusters.centroids.map((centroid: number[]) => [...centroid, 0])),
+      /embeddings of width \d+, but the clusters .* have \d+/,
+    ],
+  ])('refuses %s', async (_what, file, corrupt, message) => {
+    const mixed = join(dir, '..', `${dir.split('/').pop()}-mixed`);
+    await cp(dir, mixed, { recursive: true });
+    const data = JSON.parse(await readFile(join(mixed, file), 'utf8'));
+    corrupt(data);
+    await writeFile(join(mixed, file), JSON.stringify(data));
+    try {
+      await expect(loadModel(mixed)).rejects.toThrow(message);
+    } finally {
+      await rm(mixed, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a model of another format version and says to retrain it', async () => {
     const older = join(dir, '..', `${dir.split('/').pop()}-older`);
     await cp(dir, older, { recursive: true });

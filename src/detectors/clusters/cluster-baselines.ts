@@ -69,6 +69,11 @@ export class ClusterBaselines {
     this.clusters = clusters;
   }
 
+  /** Contexts with a baseline: the prompt clusters, then the agents. */
+  get contextCount(): number {
+    return this.clusters.length;
+  }
+
   /**
    * `k` baselines: the prompt clusters', then the agents' (`contextOfSession`, ids from the first agent
    * context on): a session counts in the global baseline once, and in its cluster's and its agent's.

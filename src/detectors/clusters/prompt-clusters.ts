@@ -49,6 +49,8 @@ const MIN_RADIUS = 0.05;
  */
 export class PromptClusters {
   readonly k: number;
+  /** Width of the embeddings the centroids live among. */
+  readonly dimension: number;
   readonly score: number;
   readonly scan: ReadonlyArray<{ k: number; score: number }>;
   private readonly centroids: Float64Array[];
@@ -58,6 +60,7 @@ export class PromptClusters {
     this.centroids = centroids.map((c) => Float64Array.from(c));
     this.radii = radii;
     this.k = centroids.length;
+    this.dimension = centroids[0]?.length ?? 0;
     this.score = score;
     this.scan = scan;
   }
