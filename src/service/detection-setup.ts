@@ -46,12 +46,14 @@ export interface DetectionSetup {
  * Levels on a calibrated risk (the share of benign training sessions with less evidence): `high` is
  * the model's alert threshold (its target false-positive rate), the others a decade either side.
  */
-function calibratedLevels(alertThreshold: number): LevelThresholds {
+export function calibratedLevels(alertThreshold: number): LevelThresholds {
   const tail = 1 - alertThreshold;
   return {
     low: Math.max(0, 1 - tail * 10),
     medium: Math.max(0, 1 - tail * 5),
-    high: alertThreshold,
+    // Calibration counts the sessions *above* the threshold, and risks are discrete (ranks among the
+    // training sessions): a level reached at `>=` starts just above it, or the alert rate would exceed the target.
+    high: alertThreshold < 1 ? alertThreshold + Number.EPSILON : 1,
     critical: 1 - tail / 10,
   };
 }

@@ -97,7 +97,9 @@ describe('a model reloaded while the service runs', () => {
 
     // The pre-flight check decides by the new levels at once ...
     const check = await call('POST', '/v1/check', { session: 'held-over', tool: 'search_docs', arguments: { q: 'tickets' } });
-    expect(check.body.thresholds.denyAt).toBe(alertThreshold);
+    // Calibration counts sessions above the threshold: a risk equal to it is not denied.
+    expect(check.body.thresholds.denyAt).toBeGreaterThan(alertThreshold);
+    expect(check.body.thresholds.denyAt).toBeLessThan(alertThreshold + 1e-12);
     // ... and the held session is re-scored on the service's tick: the same risk, no longer above the alert level.
     await waitFor('the held session re-scored', async () => !['high', 'critical'].includes((await call('GET', '/v1/sessions/held-over')).body.level), 8_000);
     const rescored = (await call('GET', '/v1/sessions/held-over')).body;
