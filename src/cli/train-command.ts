@@ -15,6 +15,8 @@ import type { CoverageGap } from '../training/content-coverage.js';
 import { trainModel } from '../training/train-model.js';
 import type { TrainModelOptions, TrainModelResult } from '../training/train-model.js';
 import { createStageProgress, fileProgress } from './progress.js';
+import { RuleSetManager, createRuleDetector } from '../detectors/rules/index.js';
+import { BUNDLED_RULES } from '../service/detection-setup.js';
 
 export interface TrainCommandOptions {
   readonly traces: readonly string[];
@@ -66,6 +68,10 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
         (labels === undefined ? '' : ` labelled benign${selection?.description ? ` with ${selection.description}` : ''} in ${labels.path}`),
     );
   }
+  // The service runs the bundled rules beside the model: their evidence counts in its thresholds.
+  const ruleSet = new RuleSetManager();
+  const loadedRules = await ruleSet.load([BUNDLED_RULES]);
+  if (!loadedRules.ok) throw new Error(`bundled rules rejected:\n${loadedRules.report}`);
   const stages = createStageProgress(options.showProgress);
   let lastStage = '';
   try {
@@ -73,6 +79,7 @@ export async function trainFromTraceFiles(options: TrainCommandOptions): Promise
       sessions: training,
       outDir: options.out,
       targetFpr: options.targetFpr,
+      rules: { detector: createRuleDetector(ruleSet), files: ['rules/default.yaml (bundled)'] },
       progress: (stage, done, total) => {
         // Logged too, so a run without a terminal (CI, a service) shows where the time goes.
         if (stage !== lastStage) options.logger.info({ stage, sessions: training.length }, 'training stage started');

@@ -41,6 +41,8 @@ export interface ModelManifest {
 
 export interface TrainingParameters {
   readonly targetFpr: number;
+  /** Rule files whose findings counted in calibration (the service should run the same); absent in older models. */
+  readonly calibratedWithRules?: readonly string[];
   readonly markovOrder: number;
   readonly folds: number;
   readonly seed: number;

@@ -34,7 +34,7 @@ import {
 } from '../detectors/clusters/index.js';
 import { calibrate } from './calibrate.js';
 import { usagePredictionScore } from './usage-prediction-score.js';
-import { DEFAULT_EVIDENCE_WEIGHTS, findingBits } from '../scoring/risk-combiner.js';
+import { combineRisk, DEFAULT_EVIDENCE_WEIGHTS, findingBits } from '../scoring/risk-combiner.js';
 import { EmpiricalScale } from '../scoring/empirical-scale.js';
 import { MODEL_FILES, MODEL_FORMAT_VERSION, type ModelManifest, type ThresholdsFile } from './model-files.js';
 import { replaySession, sessionView, type NormalizedSession } from './replay-session.js';
@@ -65,6 +65,11 @@ export interface TrainModelOptions {
   readonly clusters?: Partial<PromptClusterOptions>;
   /** Evidence weights per kind for the combined risk (defaults: DEFAULT_EVIDENCE_WEIGHTS). */
   readonly weights?: Readonly<Record<string, number>>;
+  /**
+   * The rules the service will run beside the model, and their files (for the manifest): their findings
+   * add to a session's risk in scoring, so they count in the held-out sessions the thresholds are set on.
+   */
+  readonly rules?: { readonly detector: Detector; readonly files: readonly string[] };
 }
 
 export interface TrainModelResult {
@@ -93,6 +98,10 @@ const CONTENT_UNUSUAL_SHARE = 0.01;
  * baselines trained without it (the embedder and clusters are shared: they see prompts, not outcomes).
  */
 const MAX_FIT_PROMPTS = 6_000;
+
+function weightsFor(options: TrainModelOptions): Record<string, number> {
+  return { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
+}
 
 /** A seeded sample of `max` prompts, or all of them. */
 function samplePrompts(prompts: readonly string[], max: number, seed: number): string[] {
@@ -201,6 +210,18 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     progress('calibration', fold + 1, foldCount);
   }
 
+  // Rules learn nothing from traffic: each session's rule evidence is the same in every fold.
+  const ruleBits = sessions.map(() => 0);
+  const ruleBitsWithoutPrompt = sessions.map(() => 0);
+  const rules = options.rules?.detector;
+  if (rules !== undefined) {
+    sessions.forEach((session, i) => {
+      ruleBits[i] = combineRisk(replaySession([rules], session), { weights: weightsFor(options) }).bits;
+      ruleBitsWithoutPrompt[i] =
+        session.prompt === '' ? (ruleBits[i] as number) : combineRisk(replaySession([rules], { ...session, prompt: '' }), { weights: weightsFor(options) }).bits;
+    });
+  }
+
   resultVocabulary.unusualBits = calibrate(heldOutContentBits, CONTENT_UNUSUAL_SHARE).threshold;
   log(`result wording: unfamiliar above ${resultVocabulary.unusualBits.toFixed(1)} bits (held-out normal sessions above: ${CONTENT_UNUSUAL_SHARE})`);
 
@@ -212,10 +233,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     Object.fromEntries(kinds.map((kind) => [kind, EmpiricalScale.fit(evidence.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]));
   const scales = fitScales(raw);
   const scalesWithoutPrompt = fitScales(rawWithoutPrompt);
-  const weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
-  const combinedBits = (evidence: ReadonlyArray<Map<string, number>>, kindScales: Record<string, EmpiricalScale>) =>
+  const weights = weightsFor(options);
+  const combinedBits = (evidence: ReadonlyArray<Map<string, number>>, kindScales: Record<string, EmpiricalScale>, rulesBits: readonly number[]) =>
     evidence.map((r, i) => {
-      let bits = 0;
+      let bits = rulesBits[i] as number;
       for (const [kind, value] of r) {
         // That evidence was recorded at every action for its calibration; it counts only behind its gate.
         if (kind === ACTION_AFTER_CONTENT && !((heldOutContentBits[i] as number) > resultVocabulary.unusualBits)) continue;
@@ -225,8 +246,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
       }
       return bits;
     });
-  const heldOutBits = combinedBits(raw, scales);
-  const heldOutBitsWithoutPrompt = combinedBits(rawWithoutPrompt, scalesWithoutPrompt);
+  const heldOutBits = combinedBits(raw, scales, ruleBits);
+  const heldOutBitsWithoutPrompt = combinedBits(rawWithoutPrompt, scalesWithoutPrompt, ruleBitsWithoutPrompt);
   const riskScale = EmpiricalScale.fit(heldOutBits, 1);
   const heldOutRisk = heldOutBits.map((b) => riskScale.scale(b));
   const alert = calibrate(heldOutRisk, targetFpr);
@@ -267,6 +288,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     backend,
     parameters: {
       targetFpr,
+      calibratedWithRules: options.rules?.files ?? [],
       markovOrder: order,
       folds,
       seed,

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { EmpiricalScale, MODEL_FORMAT_VERSION, loadModel, replaySession, trainModel, type LoadedModel, type TrainModelResult } from '../../src/training/index.js';
 import { groupedFolds } from '../../src/training/train-model.js';
 import { session, type CallSpec, type SessionFixture } from './fixtures.js';
+import { RuleSetManager, createRuleDetector } from '../../src/detectors/rules/index.js';
+import { findingBits } from '../../src/scoring/risk-combiner.js';
 
 const inbox: CallSpec = { tool: 'read_inbox', category: 'data_access', result: 'From: carol@corp.example' };
 const calendar: CallSpec = { tool: 'read_calendar', category: 'data_access' };
@@ -144,6 +146,27 @@ describe('trainModel and loadModel', () => {
     await expect(trainModel({ sessions, outDir: join(dir, 'x'), targetFpr: 0.3, ...small })).rejects.toThrow(/must be in \(0, 0.1\]/);
     const same = Array.from({ length: 40 }, (_, n) => session(`same-${n}`, 'What is on my calendar today?', [calendar]));
     await expect(trainModel({ sessions: same, outDir: join(dir, 'x'), ...small })).rejects.toThrow(/gave no evidence at all/);
+  }, 60_000);
+
+  it('counts the rules the service runs beside the model in the held-out evidence the thresholds are set on', async () => {
+    const rules = new RuleSetManager();
+    const loaded = rules.loadSources([
+      {
+        file: 'calendar.yaml',
+        text: 'version: 1\nelements:\n  - rule: calendar-read\n    description: The calendar was read\n    severity: high\n    match: {tool: read_calendar}\n',
+      },
+    ]);
+    expect(loaded.ok).toBe(true);
+    const small = { embedder: { epochs: 2, hiddenUnits: 8, embeddingUnits: 4 }, clusters: { maxK: 2 }, targetFpr: 0.05 };
+    const sessions = trainingSessions();
+    const plain = await trainModel({ sessions, outDir: join(dir, 'no-rules'), ...small });
+    const withRules = await trainModel({ sessions, outDir: join(dir, 'rules'), ...small, rules: { detector: createRuleDetector(rules), files: ['calendar.yaml'] } });
+    const added = withRules.heldOutBits.map((bits, i) => bits - (plain.heldOutBits[i] as number));
+    sessions.forEach((s, i) => {
+      const readsCalendar = s.calls.some((call) => call.tool === 'read_calendar');
+      expect(added[i], s.id).toBeCloseTo(readsCalendar ? findingBits(0.6) : 0, 9);
+    });
+    expect(withRules.manifest.parameters.calibratedWithRules).toEqual(['calendar.yaml']);
   }, 60_000);
 
   it('refuses a folder without a manifest, naming the file', async () => {
