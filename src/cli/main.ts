@@ -210,11 +210,11 @@ program
   .requiredOption('--labels <file>', 'labels CSV: session,label (benign, attack_success, attack_failed) and optional columns')
   .option('--out <dir>', 'write report.md, metrics.json and plots (SVG and PNG) here')
   .option('--model <dir>', 'the model folder the scores came from: its combiner re-combines findings for the ablation')
-  .option('--split <name>', 'only label rows of this split, when the labels have a split column (all: every row)', 'test')
+  .option('--split <name>', 'only label rows of this split (default: test, when the labels have a split column; all: every row)')
   .option('--where <column=value>', 'only label rows whose column holds the value (repeatable, all must hold)', collectCondition, [])
   .option('--traces <file...>', 'the scored traces: to find sessions that ended on an agent error (left out in one variant)')
   .option('--title <text>', 'report title')
-  .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split: string; where: RowCondition[]; traces?: string[]; title?: string }) => {
+  .action(async (flags: { scores: string; labels: string; out?: string; model?: string; split?: string; where: RowCondition[]; traces?: string[]; title?: string }) => {
     const env = configFromEnv(process.env);
     const logger = pino({ level: resolveConfig(env).logLevel }, pino.destination(2));
     const result = await evaluateScoreFile({ ...flags, logger, showProgress: true });

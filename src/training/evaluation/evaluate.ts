@@ -179,6 +179,9 @@ export function isDosAttack(attack: string): boolean {
 export function evaluate(input: EvaluationInput): EvaluationResult {
   const { labels, combine } = input;
   const wanted = input.split ?? 'test';
+  if (input.split !== undefined && input.split !== 'all' && !labels.columns.includes('split')) {
+    throw new Error(`${labels.path}: --split ${input.split} needs a split column; the columns are ${labels.columns.join(', ')}`);
+  }
   const split = labels.columns.includes('split') && wanted !== 'all' ? wanted : '';
   const where = input.where ?? [];
   const selection = selectRows(labels, [...(split === '' ? [] : [{ column: 'split', value: split }]), ...where]);

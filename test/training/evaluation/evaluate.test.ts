@@ -164,6 +164,12 @@ describe('evaluate', () => {
 });
 
 describe('evaluate, inputs that cannot give the figures', () => {
+  it('refuses a --split when the labels have no split column, as train does', () => {
+    const unsplit = parseLabels(['session,label', 'b1,benign', 's1,attack_success'].join('\n'), 'unsplit.csv');
+    expect(() => evaluate({ scores, labels: unsplit, split: 'test', combine, combinerName: 'default' })).toThrow(/--split test needs a split column/);
+    expect(evaluate({ scores, labels: unsplit, combine, combinerName: 'default' }).counts.labelled).toBe(2);
+  });
+
   it('refuses scores that match none of the label rows', () => {
     const strangers = scores.map((s) => ({ ...s, session: `other-${s.session}`, traceIds: [] }));
     expect(() => evaluate({ scores: strangers, labels, split: 'test', combine, combinerName: 'default' })).toThrow(
