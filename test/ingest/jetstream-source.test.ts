@@ -202,15 +202,21 @@ describe('JetStreamSpanSource', () => {
     expect(source.counters.failed).toBe(1);
   });
 
-  it('makes its consumer again when it is deleted, and goes on consuming', async () => {
+  /** A started source that records every batch, after `count` batches it has already received. */
+  async function recordingSource(count: number): Promise<{ source: JetStreamSpanSource; received: EncodedBatch[] }> {
     const received: EncodedBatch[] = [];
     const source = isolatedSource();
     await source.start(async (batch) => {
       received.push(batch);
       return outcome(1);
     });
-    await js.publish(source.subject, body);
-    await waitFor('the first batch', () => received.length === 1);
+    for (let i = 0; i < count; i++) await js.publish(source.subject, body);
+    await waitFor('the first batches', () => received.length === count);
+    return { source, received };
+  }
+
+  it('makes its consumer again when it is deleted, and goes on consuming', async () => {
+    const { source, received } = await recordingSource(1);
 
     await manager.consumers.delete(source.stream, source.consumer);
     await waitFor('the consumer to be made again', () => source.counters.resubscribed === 1, 20_000);
@@ -223,15 +229,7 @@ describe('JetStreamSpanSource', () => {
   }, 40_000);
 
   it('makes its stream and consumer again when the stream is deleted', async () => {
-    const received: EncodedBatch[] = [];
-    const source = isolatedSource();
-    await source.start(async (batch) => {
-      received.push(batch);
-      return outcome(1);
-    });
-    await js.publish(source.subject, body);
-    await js.publish(source.subject, body);
-    await waitFor('the first batches', () => received.length === 2);
+    const { source, received } = await recordingSource(2);
 
     await manager.streams.delete(source.stream);
     await waitFor('the consumer to be made again', () => source.counters.resubscribed === 1, 20_000);
