@@ -131,7 +131,10 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
   const usage = steps.map((s) => vocabulary.presence(s));
   // The embedder and the choice of k cost time per distinct prompt: fit them on a seeded sample of the
   // distinct prompts, then embed and assign every prompt, so training stays minutes at 10^5 sessions.
-  const prompts = [...new Set(sessions.map((s) => s.prompt))];
+  // A session without a prompt is judged against its agent's sessions, as in scoring: '' is no intent and
+  // joins no cluster, unless no session has a prompt (the embedder and k-means still need one point).
+  const recorded = [...new Set(sessions.map((s) => s.prompt))].filter((p) => p !== '');
+  const prompts = recorded.length > 0 ? recorded : [''];
   const fitPrompts = new Set(samplePrompts(prompts, options.maxFitPrompts ?? MAX_FIT_PROMPTS, seed));
   const fitSessions = sessions.flatMap((s, i) => (fitPrompts.has(s.prompt) ? [i] : []));
   const embedder = await PromptEmbedder.train(
@@ -154,7 +157,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     ),
   );
   const assignmentOf = new Map<string, ClusterAssignment>(prompts.map((p, i) => [p, clusters.assign(embeddings[i] as Float32Array)]));
-  const clusterOfSession = sessions.map((s) => assignmentOf.get(s.prompt)?.cluster ?? -1);
+  const clusterOfSession = sessions.map((s) => (s.prompt === '' && recorded.length > 0 ? -1 : (assignmentOf.get(s.prompt)?.cluster ?? -1)));
   progress('clusters', 1, 1);
   log(`prompt clusters: k=${clusters.k} (score ${clusters.score.toFixed(3)}) over ${prompts.length} distinct prompts`);
 
@@ -277,7 +280,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     counts: {
       sessions: sessions.length,
       calls: sessions.reduce((n, s) => n + s.calls.length, 0),
-      distinctPrompts: prompts.length,
+      distinctPrompts: recorded.length,
       tools: new Set(sessions.flatMap((s) => s.calls.map((c) => c.tool))).size,
       clusters: clusters.k,
       agents: agentContexts.count,

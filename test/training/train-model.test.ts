@@ -169,6 +169,17 @@ describe('trainModel and loadModel', () => {
     expect(withRules.manifest.parameters.calibratedWithRules).toEqual(['calendar.yaml']);
   }, 60_000);
 
+  it('puts sessions without a prompt in no prompt cluster, as scoring judges them by their agent', async () => {
+    const small = { embedder: { epochs: 2, hiddenUnits: 8, embeddingUnits: 4 }, clusters: { maxK: 4 }, targetFpr: 0.05 };
+    // Every other session lost its prompt (an instrumentation that records it only sometimes).
+    const sessions = trainingSessions().map((s, i) => (i % 2 === 0 ? s : { ...s, prompt: '' }));
+    const mixed = await trainModel({ sessions, outDir: join(dir, 'mixed'), ...small });
+    expect(mixed.manifest.counts.distinctPrompts).toBe(12);
+    const baselines = JSON.parse(await readFile(join(dir, 'mixed', 'clusters.json'), 'utf8')).baselines;
+    const inClusters = baselines.clusters.slice(0, mixed.manifest.counts.clusters).reduce((sum: number, c: { sessions: number }) => sum + c.sessions, 0);
+    expect(inClusters).toBe(60);
+  }, 60_000);
+
   it('refuses a folder without a manifest, naming the file', async () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/nope\/manifest.json/);
   });
