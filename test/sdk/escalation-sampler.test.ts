@@ -86,7 +86,7 @@ describe('EscalationSampler decisions (real OpenTelemetry SDK)', () => {
 
     const knownTrace = new RandomIdGenerator().generateTraceId();
     expect(sampler.apply(signal({ traceIds: [knownTrace] }))).toBe(true);
-    for (const key of ['mcp.session.id', 'gen_ai.conversation.id', 'session.id']) {
+    for (const key of ['mcp.session.id', 'gen_ai.conversation.id', 'session.id', 'traceloop.association.properties.session_id']) {
       expect(span({ [key]: 'session-bad' }).sampled).toBe(true);
     }
     expect(span({ 'mcp.session.id': 'session-good' }).sampled).toBe(false);
@@ -103,7 +103,7 @@ describe('EscalationSampler decisions (real OpenTelemetry SDK)', () => {
 
     const exported = exporter.getFinishedSpans();
     expect(exported.every((s) => s.attributes[ESCALATED_ATTRIBUTE] === true)).toBe(true);
-    expect(exported).toHaveLength(7);
+    expect(exported).toHaveLength(8);
     expect(sampler.isEscalated('session-bad')).toBe(true);
     expect(sampler.toString()).toBe('EscalationSampler{base=Never, subject=chainwatch.sampling.support-agent, escalatedSessions=1}');
   });
