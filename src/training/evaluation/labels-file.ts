@@ -97,7 +97,12 @@ export function parseLabels(text: string, path: string): LabelsFile {
     const earlier = sessions.get(session);
     if (earlier !== undefined) throw new LabelsFileError(`${where}: session '${session}' already labelled on line ${earlier.line}`);
     sessions.set(session, row);
-    if (row.trace !== '') traces.set(row.trace, row);
+    if (row.trace !== '') {
+      // A trace id finds a session whose spans carry no session attribute: it must name one.
+      const sharing = traces.get(row.trace);
+      if (sharing !== undefined) throw new LabelsFileError(`${where}: trace '${row.trace}' is already session '${sharing.session}'s, on line ${sharing.line}`);
+      traces.set(row.trace, row);
+    }
     rows.push(row);
   }
   return {

@@ -25,6 +25,7 @@ describe('labels CSV', () => {
     [`${header}\ns1,benign\n`, /^l\.csv:2: not valid CSV/],
     [`${header}\ns1,benign,,,,,,\ns2,malicious,,,,,,\n`, /^l\.csv:3: label 'malicious' is not one of benign, attack_success, attack_failed$/],
     [`${header}\ns1,benign,,,,,,\ns1,benign,,,,,,\n`, /^l\.csv:3: session 's1' already labelled on line 2$/],
+    [`${header}\ns1,benign,,,,,,ABC\ns2,benign,,,,,,abc\n`, /^l\.csv:3: trace 'abc' is already session 's1's, on line 2$/],
     [`${header}\ns1,attack_success,,yes,,,,\n`, /^l\.csv:2: inj_seen 'yes' is not true or false$/],
     [`${header}\ns1,attack_success,,true,-1,,,\n`, /^l\.csv:2: first_harmful_call '-1' is not a call index/],
     [`${header}\ns1,benign,"train,,,,,\n`, /^l\.csv:2: not valid CSV/],
