@@ -12,3 +12,4 @@ export type {
   TimelineCall,
 } from './session-snapshot.js';
 export type { CallOrigin, CallRecord, SessionView, TrustLevel } from './session-view.js';
+export { positionInSession } from './session-view.js';

@@ -25,6 +25,18 @@ export interface CallRecord {
   readonly origin: CallOrigin;
 }
 
+/**
+ * Where the session holds a call now, -1 when it does not: a call filed under it by trace (an MCP
+ * transport session's) names another session id, and calls move when one that started earlier comes late.
+ */
+export function positionInSession(session: SessionView, call: CallRecord): number {
+  const calls = session.calls;
+  const spanId = call.event.spanId;
+  if (calls[call.index]?.event.spanId === spanId) return call.index;
+  for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.event.spanId === spanId) return i;
+  return -1;
+}
+
 /** What detectors may read of a session: its calls so far, in start-time order, and its context. */
 export interface SessionView {
   readonly id: string;

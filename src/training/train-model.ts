@@ -99,10 +99,6 @@ const CONTENT_UNUSUAL_SHARE = 0.01;
  */
 const MAX_FIT_PROMPTS = 6_000;
 
-function weightsFor(options: TrainModelOptions): Record<string, number> {
-  return { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
-}
-
 /** A seeded sample of `max` prompts, or all of them. */
 function samplePrompts(prompts: readonly string[], max: number, seed: number): string[] {
   if (prompts.length <= max) return [...prompts];
@@ -213,15 +209,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     progress('calibration', fold + 1, foldCount);
   }
 
+  const weights = { ...DEFAULT_EVIDENCE_WEIGHTS, ...options.weights };
   // Rules learn nothing from traffic: each session's rule evidence is the same in every fold.
   const ruleBits = sessions.map(() => 0);
   const ruleBitsWithoutPrompt = sessions.map(() => 0);
   const rules = options.rules?.detector;
   if (rules !== undefined) {
     sessions.forEach((session, i) => {
-      ruleBits[i] = combineRisk(replaySession([rules], session), { weights: weightsFor(options) }).bits;
-      ruleBitsWithoutPrompt[i] =
-        session.prompt === '' ? (ruleBits[i] as number) : combineRisk(replaySession([rules], { ...session, prompt: '' }), { weights: weightsFor(options) }).bits;
+      ruleBits[i] = combineRisk(replaySession([rules], session), { weights }).bits;
+      ruleBitsWithoutPrompt[i] = session.prompt === '' ? (ruleBits[i] as number) : combineRisk(replaySession([rules], { ...session, prompt: '' }), { weights }).bits;
     });
   }
 
@@ -236,7 +232,6 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     Object.fromEntries(kinds.map((kind) => [kind, EmpiricalScale.fit(evidence.map((r) => r.get(kind) ?? 0), TAIL_UNITS[kind] ?? 1)]));
   const scales = fitScales(raw);
   const scalesWithoutPrompt = fitScales(rawWithoutPrompt);
-  const weights = weightsFor(options);
   const combinedBits = (evidence: ReadonlyArray<Map<string, number>>, kindScales: Record<string, EmpiricalScale>, rulesBits: readonly number[]) =>
     evidence.map((r, i) => {
       let bits = rulesBits[i] as number;

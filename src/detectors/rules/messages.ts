@@ -1,3 +1,4 @@
+import { positionInSession } from '../../session/session-view.js';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { CompiledRule, Evidence, MatchedCall, RuleFinding } from './compiled-rule.js';
 
@@ -11,22 +12,10 @@ export function formatDuration(ms: number): string {
   return `${Number((ms / 3_600_000).toFixed(1))}h`;
 }
 
-/**
- * Where the session holds a call now, -1 when it does not: a call filed under it by trace (an MCP
- * transport session's) names another session id, and calls move when one that started earlier comes late.
- */
-function positionIn(session: SessionView, call: CallRecord): number {
-  const calls = session.calls;
-  const spanId = call.event.spanId;
-  if (calls[call.index]?.event.spanId === spanId) return call.index;
-  for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.event.spanId === spanId) return i;
-  return -1;
-}
-
 function describeCalls(calls: readonly CallRecord[], session: SessionView): string {
   const shown = calls.length <= MESSAGE_CALLS ? calls : [...calls.slice(0, 2), ...calls.slice(-(MESSAGE_CALLS - 3))];
   const parts = shown.map((call) => {
-    const position = call.event.sessionId === session.id ? call.index : positionIn(session, call);
+    const position = call.event.sessionId === session.id ? call.index : positionInSession(session, call);
     return position >= 0 ? `${call.event.tool} (#${position})` : `${call.event.tool} (#${call.index} of session ${call.event.sessionId})`;
   });
   if (shown.length < calls.length) parts.splice(2, 0, `… ${calls.length - shown.length} more`);
@@ -48,7 +37,7 @@ export function buildFinding(rule: CompiledRule, evidence: Evidence, session: Se
     tool: call.event.tool,
   }));
   const last = evidence.calls[evidence.calls.length - 1];
-  const callIndex = evidence.completing !== null ? evidence.completing.index : last !== undefined ? positionIn(session, last) : -1;
+  const callIndex = evidence.completing !== null ? evidence.completing.index : last !== undefined ? positionInSession(session, last) : -1;
   return {
     detector: 'rules',
     id: rule.id,

@@ -1,3 +1,4 @@
+import { positionInSession } from '../../session/session-view.js';
 import type { CallRecord, SessionView } from '../../session/session-view.js';
 import type { CallTest } from './compile-matcher.js';
 import type { SessionOfCall, SweptFinding } from '../detector.js';
@@ -209,7 +210,7 @@ export class SequenceProgram implements RuleProgram<SequenceState> {
    */
   private confirmDue(now: number, session: SessionView, key: string, state: SequenceState, out: RuleFinding[]): void {
     for (const { partial } of takeDue(state, now)) {
-      if (this.rule.bySession || holdsCall(session, partial.calls[partial.calls.length - 1]!)) {
+      if (this.rule.bySession || positionInSession(session, partial.calls[partial.calls.length - 1]!) >= 0) {
         out.push(this.finding(partial, null, session, key));
         continue;
       }
@@ -297,11 +298,6 @@ function advance(partial: Partial, call: CallRecord, steps: readonly CompiledSte
     root: partial.root,
     dead: false,
   };
-}
-
-function holdsCall(session: SessionView, call: CallRecord): boolean {
-  const spanId = call.event.spanId;
-  return session.calls.some((held) => held.event.spanId === spanId);
 }
 
 function compact(state: SequenceState): void {
